@@ -1,0 +1,44 @@
+"""Append an AuditEvent row inside the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from data.models import AuditEvent
+from data.services.actor import Actor
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    at: datetime,
+    election_id: int | None = None,
+    object_type: str | None = None,
+    object_key: str | None = None,
+    unit_path: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            election_id=election_id,
+            at=at,
+            user_id=actor.user_id,
+            username=actor.username,
+            role=str(actor.role),
+            address=actor.address,
+            action=action,
+            object_type=object_type,
+            object_key=object_key,
+            unit_path=unit_path,
+            before=before,
+            after=after,
+            reason=reason,
+        )
+    )
