@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import func, select, text
@@ -110,7 +111,7 @@ def test_read_modify_write_loops_lose_no_update(pg_db):
     assert row.version == 1 + WRITERS
     assert totals(w) == (1, 1 + WRITERS, 1 + WRITERS)
     assert sorted(e.after["voted_total"] for e in events[1:]) == [101 + i for i in range(WRITERS)]
-    for earlier, later in zip(events, events[1:], strict=False):
+    for earlier, later in pairwise(events):
         assert later.before == earlier.after  # each save was made on the one before it
     assert row.voted_total == events[-1].after["voted_total"]
 
