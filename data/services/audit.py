@@ -1,4 +1,4 @@
-"""Append an AuditEvent row inside the caller's transaction."""
+"""Append an AuditEvent row inside the caller's transaction (``actor`` None: anonymous)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from data.services.actor import Actor
 
 def record(
     session: Session,
-    actor: Actor,
+    actor: Actor | None,
     action: str,
     *,
+    address: str | None = None,
     at: datetime,
     election_id: int | None = None,
     object_type: str | None = None,
@@ -29,10 +30,10 @@ def record(
         AuditEvent(
             election_id=election_id,
             at=at,
-            user_id=actor.user_id,
-            username=actor.username,
-            role=str(actor.role),
-            address=actor.address,
+            user_id=actor.user_id if actor else None,
+            username=actor.username if actor else "anonymous",
+            role=str(actor.role) if actor else None,
+            address=actor.address if actor else address,
             action=action,
             object_type=object_type,
             object_key=object_key,

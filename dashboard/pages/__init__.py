@@ -1,0 +1,18 @@
+"""One module per page. Each page module defines:
+
+- ``PATH`` (e.g. ``"/"``), ``TITLE`` as ``(vi, en)``;
+- ``ACTION``: the :class:`data.permissions.Action` a role needs to see the page
+  (the navigation shows only pages the user may open; the router refuses the rest);
+- ``layout(ctx) -> component`` built for the logged-in user;
+- ``register(app, ctx)`` adding the page's callbacks, each going through ``ctx.guard``.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from dashboard.pages import overview
+
+
+def all_pages() -> list[ModuleType]:
+    return [overview]

@@ -1,0 +1,92 @@
+"""The frame around every page: navigation filtered by role, and the router."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, dcc, html
+from flask import has_request_context
+from flask_login import current_user
+
+from auth.i18n import tr
+from auth.security import CSRF_FIELD, csrf_token
+from dashboard.context import AppContext
+from data.permissions import Reach, reach
+
+
+def visible(page: ModuleType) -> bool:
+    if not has_request_context() or not current_user.is_authenticated:
+        return False
+    return reach(current_user.role, page.ACTION) is not Reach.NONE
+
+
+def layout(pages: list[ModuleType]):  # type: ignore[no-untyped-def]
+    def build():  # type: ignore[no-untyped-def]
+        return html.Div(
+            [
+                dcc.Location(id="url"),
+                _navbar(pages),
+                dbc.Container(html.Div(id="page"), fluid=True, className="py-3"),
+            ]
+        )
+
+    return build
+
+
+def _navbar(pages: list[ModuleType]):  # type: ignore[no-untyped-def]
+    links = [
+        dbc.NavItem(dbc.NavLink(tr(*page.TITLE), href=page.PATH, active="exact"))
+        for page in pages
+        if visible(page)
+    ]
+    who = ""
+    if has_request_context() and current_user.is_authenticated:
+        who = f"{current_user.full_name or current_user.username} · {current_user.scope_code}"
+    logout = html.Form(
+        [
+            dcc.Input(
+                type="hidden", name=CSRF_FIELD, value=csrf_token() if has_request_context() else ""
+            ),
+            html.Button(
+                tr("Đăng xuất", "Log out"), type="submit", className="btn btn-outline-light btn-sm"
+            ),
+        ],
+        method="post",
+        action="/logout",
+        className="d-inline ms-2",
+    )
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand("Bầu cử Live", href="/"),
+                dbc.Nav(links, navbar=True, className="me-auto"),
+                html.Div(
+                    [
+                        html.Span(who, className="text-light small"),
+                        html.A("VI", href="/lang/vi", className="link-light small ms-3"),
+                        html.A("EN", href="/lang/en", className="link-light small ms-1"),
+                        logout,
+                    ],
+                    className="d-flex align-items-center",
+                ),
+            ],
+            fluid=True,
+        ),
+        color="dark",
+        dark=True,
+    )
+
+
+def register_router(app: Dash, ctx: AppContext, pages: list[ModuleType]) -> None:
+    by_path = {page.PATH: page for page in pages}
+
+    @app.callback(Output("page", "children"), Input("url", "pathname"))
+    def route(pathname):  # type: ignore[no-untyped-def]
+        ctx.guard.principal()
+        page = by_path.get(pathname if isinstance(pathname, str) else "")
+        if page is None:
+            return dbc.Alert(tr("Không có trang này.", "No such page."), color="warning")
+        if not visible(page):
+            ctx.guard.require(page.ACTION)  # refuses, and audits the refusal
+        return page.layout(ctx)
