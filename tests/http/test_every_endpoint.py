@@ -1,0 +1,221 @@
+"""Every Dash callback and every API route, called as anyone with anything (DESIGN §7).
+
+The lists are read from the running app, so a callback or route added later is
+covered without touching this file:
+
+(a) anonymous: refused;
+(b) the operator of commune 00008, sending commune 00004's ids and any other
+    value: no data of 00004 in the answer, and nothing written;
+(c) the right user: works (answers without a refusal).
+"""
+
+from __future__ import annotations
+
+import json
+from itertools import product
+from typing import Any
+
+import pytest
+from dash.dependencies import Output
+from sqlalchemy import func, select
+
+from data.enums import Level
+from data.models import (
+    AuditEvent,
+    Election,
+    EntryClosure,
+    OpeningReport,
+    TallySheet,
+    TurnoutReport,
+    User,
+    WindowException,
+)
+from data.services.tally import TallyInput, save_tally_sheet
+from data.services.turnout import TurnoutInput, submit_turnout
+from tests.db.services_support import at
+from tests.http.conftest import csrf_of, login
+
+# Figures only commune 00004 has: none of them may reach the operator of 00008.
+SECRET_VOTED = 777
+SECRETS = ("Ba Đình", "00004-0", "X-00004", "777")
+
+
+def foreign_values(eid: int) -> list[Any]:
+    return [
+        "00004",
+        "00004-01",
+        "X-00004",
+        "QH-01",
+        "0900",
+        Level.QH.value,
+        "VN",
+        "01",
+        eid,
+        eid + 1000,
+        -1,
+        10**12,
+        "' OR 1=1 --",
+        {"code": "00004"},
+        ["00004-01"],
+        None,
+    ]
+
+
+def seed_secrets(web) -> None:  # type: ignore[no-untyped-def]
+    submit_turnout(
+        web.db,
+        web.commune_a,
+        web.eid,
+        TurnoutInput("00004-01", "0900", SECRET_VOTED),
+        clock=web.clock,
+        confirm=["T06"],
+        reason="thử",
+    )
+    web.clock.set(at("19:30"))
+    a, b, c = web.e.candidate_ids["X-00004"]
+    save_tally_sheet(
+        web.db,
+        web.commune_a,
+        web.eid,
+        TallyInput(
+            "00004-01", Level.HDND_XA, 1000, 900, 900, 900, 880, 20, {a: 777, b: 600, c: 300}
+        ),
+        clock=web.clock,
+        confirm=["K12"],
+        reason="thử",
+    )
+    web.clock.set(at("09:05"))
+
+
+def snapshot(web) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Everything a write could change (the audit log may only gain refusals)."""
+    with web.db.read() as s:
+        counts = {
+            model.__tablename__: s.scalar(select(func.count()).select_from(model))
+            for model in (TurnoutReport, TallySheet, OpeningReport, EntryClosure, WindowException)
+        }
+        counts["data_version"] = s.scalar(select(Election.data_version))
+        counts["users"] = sorted(
+            (u.username, u.is_active, u.role, u.scope_code, u.session_epoch, u.password_hash)
+            for u in s.scalars(select(User))
+        )
+        counts["non_refusal_audit"] = s.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.action.not_in(
+                    ["permission.refused", "login.success", "login.failed", "logout"]
+                )
+            )
+        )
+    return counts
+
+
+def _concrete(spec_id: Any, value: Any) -> Any:
+    if isinstance(spec_id, dict):  # pattern-matching id: fill every wildcard
+        return {
+            k: (value if not isinstance(v, str) or v in ("ALL", "MATCH", "ALLSMALLER") else v)
+            for k, v in spec_id.items()
+        }
+    return spec_id
+
+
+def _slot(spec: dict[str, Any], value: Any) -> Any:
+    raw = spec["id"]
+    wildcard = isinstance(raw, dict) and any(
+        v in ("ALL", "ALLSMALLER") for v in raw.values() if isinstance(v, str)
+    )
+    item = {"id": _concrete(raw, "00004-01"), "property": spec["property"], "value": value}
+    return [item] if wildcard else item
+
+
+def bodies(app, eid: int, values: list[Any]) -> list[tuple[str, dict[str, Any]]]:  # type: ignore[no-untyped-def]
+    """For each callback, one request per (input slot, value), the other slots left empty."""
+    out = []
+    for key, cb in app.callback_map.items():
+        outputs = cb["output"] if isinstance(cb["output"], list) else [cb["output"]]
+        outs = [
+            {"id": _concrete(o.component_id, "00004-01"), "property": o.component_property}
+            for o in outputs
+            if isinstance(o, Output)
+        ]
+        slots = cb["inputs"] + cb["state"]
+
+        def default(spec: dict[str, Any]) -> Any:
+            return eid if "election" in json.dumps(spec["id"]) else None
+
+        for index, value in product(range(len(slots)), values):
+            args = [_slot(s, value if i == index else default(s)) for i, s in enumerate(slots)]
+            out.append(
+                (
+                    key,
+                    {
+                        "output": key,
+                        "outputs": outs if len(outs) != 1 or key.startswith("..") else outs[0],
+                        "inputs": args[: len(cb["inputs"])],
+                        "state": args[len(cb["inputs"]) :],
+                        "changedPropIds": [
+                            f"{json.dumps(s['id']) if isinstance(s['id'], dict) else s['id']}."
+                            f"{s['property']}"
+                            for s in cb["inputs"][:1]
+                        ],
+                    },
+                )
+            )
+    return out
+
+
+def call(client, body):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/_dash-update-component", json=body, headers={"X-CSRFToken": csrf_of(client)}
+    )
+
+
+def test_every_callback_refuses_anonymous_callers(web, app):
+    client = app.server.test_client()
+    csrf = csrf_of(client)
+    assert app.callback_map, "the app registers callbacks"
+    for key, body in bodies(app, web.eid, [None, "00004-01"]):
+        response = client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": csrf})
+        assert response.status_code == 401, key
+        assert "Ba Đình" not in response.get_data(as_text=True)
+
+
+def test_no_callback_leaks_or_writes_another_communes_data(web, app):
+    seed_secrets(web)
+    before = snapshot(web)
+    client = app.server.test_client()
+    assert login(client, "xa_ngocha").status_code == 302
+    checked = 0
+    for key, body in bodies(app, web.eid, foreign_values(web.eid)):
+        response = call(client, body)
+        text = response.get_data(as_text=True)
+        assert response.status_code != 500, (key, body, text[:500])
+        leaked = [s for s in SECRETS if s in text]
+        assert not leaked, (key, body["inputs"], leaked, text[:500])
+        checked += 1
+    assert checked > 0
+    assert snapshot(web) == before
+
+
+def test_every_callback_works_for_some_rightful_user(web, app):
+    users = ["xa_badinh", "tinh_hanoi", "quantri", "hdbcqg"]
+    clients = {}
+    for username in users:
+        clients[username] = app.server.test_client()
+        assert login(clients[username], username).status_code == 302
+    own = ["00004-01", "00004", "/", web.eid, None]
+    by_key: dict[str, set[int]] = {}
+    for key, body in bodies(app, web.eid, own):
+        for username in users:
+            status = call(clients[username], body).status_code
+            by_key.setdefault(key, set()).add(status)
+    refused_everywhere = [k for k, statuses in by_key.items() if statuses <= {401, 403}]
+    assert not refused_everywhere
+
+
+@pytest.mark.parametrize("path", ["/", "/_dash-layout", "/_dash-dependencies"])
+def test_pages_and_dash_metadata_need_a_login(web, app, path):
+    response = app.server.test_client().get(path)
+    assert response.status_code in (302, 401)
+    assert "Ba Đình" not in response.get_data(as_text=True)
