@@ -57,7 +57,11 @@ class Guard:
     # --- what ----------------------------------------------------------------
     def election(self, election_id: object) -> int:
         self.principal()
-        if isinstance(election_id, bool) or not isinstance(election_id, int):
+        if (
+            isinstance(election_id, bool)
+            or not isinstance(election_id, int)
+            or not 0 < election_id < 2**31  # beyond an INTEGER key: cannot exist
+        ):
             raise self._refuse(Action.VIEW_PROGRESS, f"election {election_id!r}")
         with self.db.read() as s:
             if s.get(Election, election_id) is None:
