@@ -24,11 +24,9 @@ from data.models import (
 )
 from data.permissions import Action
 from data.rules.tally import TallyContext, TallyFigures, check_tally
-from data.services import audit
 from data.services.actor import Actor
 from data.services.common import (
     authorize,
-    bump_version,
     ensure_entry_open,
     find_area,
     for_update,
@@ -36,7 +34,13 @@ from data.services.common import (
     load_election,
 )
 from data.services.errors import CountNotStarted, NotFound, StaleVersion
-from data.services.outcome import ANY_VERSION, Saved, accept_findings
+from data.services.outcome import (
+    ANY_VERSION,
+    EntryWrite,
+    Saved,
+    accept_findings,
+    finish_entry_write,
+)
 
 COUNTS = (
     "voters_total",
@@ -169,33 +173,17 @@ def _save(
         BallotTypeCount(names_kept=k, ballots=n)
         for k, n in sorted((sheet.ballot_types or {}).items())
     ]
-    existing.confirmed_warnings = accepted
-    existing.reason = reason if accepted else None
-    existing.entered_by_id = actor.user_id
-    existing.on_behalf = scope.id != unit.id
-    existing.updated_at = now
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "tally.create" if created else "tally.update",
-        at=now,
-        election_id=election_id,
-        object_type="tally_sheet",
-        object_key=f"{area.code}/{sheet.level}",
-        unit_path=unit.path,
-        before=before,
-        after=_snapshot(existing),
-        reason=reason,
-    )
-    data_version = bump_version(session, election_id)
-    return Saved(
-        existing.id,
-        existing.version,
+    return finish_entry_write(
+        EntryWrite(session, actor, scope, unit, election_id, now),
+        existing,
         created=created,
-        changed=True,
-        warnings=[f for f in findings if f.code in accepted],
-        data_version=data_version,
+        kind="tally",
+        object_key=f"{area.code}/{sheet.level}",
+        findings=findings,
+        accepted=accepted,
+        reason=reason,
+        before=before,
+        snapshot=_snapshot,
     )
 
 

@@ -29,7 +29,13 @@ from data.services.common import (
     load_election,
 )
 from data.services.errors import InvalidRequest, NotFound, StaleVersion
-from data.services.outcome import ANY_VERSION, Saved, accept_findings
+from data.services.outcome import (
+    ANY_VERSION,
+    EntryWrite,
+    Saved,
+    accept_findings,
+    finish_entry_write,
+)
 
 
 @dataclass(frozen=True)
@@ -125,33 +131,17 @@ def _submit(
     existing.voted_total = report.voted_total
     existing.voted_male = report.voted_male
     existing.voted_female = report.voted_female
-    existing.confirmed_warnings = accepted
-    existing.reason = reason if accepted else None
-    existing.entered_by_id = actor.user_id
-    existing.on_behalf = scope.id != unit.id
-    existing.updated_at = now
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "turnout.create" if created else "turnout.update",
-        at=now,
-        election_id=election_id,
-        object_type="turnout_report",
-        object_key=f"{area.code}/{window.key}",
-        unit_path=unit.path,
-        before=before,
-        after=_snapshot(existing),
-        reason=reason,
-    )
-    data_version = bump_version(session, election_id)
-    return Saved(
-        existing.id,
-        existing.version,
+    return finish_entry_write(
+        EntryWrite(session, actor, scope, unit, election_id, now),
+        existing,
         created=created,
-        changed=True,
-        warnings=[f for f in findings if f.code in accepted],
-        data_version=data_version,
+        kind="turnout",
+        object_key=f"{area.code}/{window.key}",
+        findings=findings,
+        accepted=accepted,
+        reason=reason,
+        before=before,
+        snapshot=_snapshot,
     )
 
 
