@@ -93,34 +93,27 @@ class Guard:
         return unit  # type: ignore[return-value]
 
     def area(self, election_id: object, code: object, action: Action) -> tuple[PollingArea, Unit]:
-        who = self.principal()
-        eid = self.election(election_id)
-        row = None
-        if isinstance(code, str):
-            with self.db.read() as s:
-                row = s.execute(
-                    select(PollingArea, Unit)
-                    .join(Unit, PollingArea.unit_id == Unit.id)
-                    .where(PollingArea.election_id == eid, PollingArea.code == code)
-                ).first()
-        self._check(who, eid, action, row[1].path if row else None, f"polling area {code!r}")
-        return row[0], row[1]  # type: ignore[index]
+        return self._owned(PollingArea, election_id, code, action, "polling area")
 
     def constituency(
         self, election_id: object, code: object, action: Action = Action.VIEW_RESULTS
     ) -> tuple[Constituency, Unit]:
         """A constituency whose committee unit lies in the user's scope."""
+        return self._owned(Constituency, election_id, code, action, "constituency")
+
+    def _owned(self, model, election_id: object, code: object, action: Action, what: str):  # type: ignore[no-untyped-def]
+        """A row with ``unit_id`` and ``code``, and its unit, if the unit is in scope."""
         who = self.principal()
         eid = self.election(election_id)
         row = None
         if isinstance(code, str):
             with self.db.read() as s:
                 row = s.execute(
-                    select(Constituency, Unit)
-                    .join(Unit, Constituency.unit_id == Unit.id)
-                    .where(Constituency.election_id == eid, Constituency.code == code)
+                    select(model, Unit)
+                    .join(Unit, model.unit_id == Unit.id)
+                    .where(model.election_id == eid, model.code == code)
                 ).first()
-        self._check(who, eid, action, row[1].path if row else None, f"constituency {code!r}")
+        self._check(who, eid, action, row[1].path if row else None, f"{what} {code!r}")
         return row[0], row[1]  # type: ignore[index]
 
     def result_visible(self, status: ResultStatus | str) -> bool:
