@@ -27,7 +27,17 @@ def assets_folder() -> str:
     return str(files("assets"))
 
 
+def _warm_up_plotly() -> None:
+    # plotly imports numpy lazily on the first figure; two threads doing that at once
+    # crashed the interpreter ("Illegal instruction"), so do it once, up front.
+    import numpy  # noqa: F401
+    from plotly.io.json import to_json
+
+    to_json({})
+
+
 def create_app(db: Database | None = None, *, clock: Clock | None = None) -> Dash:
+    _warm_up_plotly()
     db = db or Database()
     ctx = AppContext(db=db, guard=Guard(db), clock=clock or clock_from_env())
     app = Dash(

@@ -144,6 +144,8 @@ def bodies(app, eid: int, values: list[Any]) -> list[tuple[str, dict[str, Any]]]
     """For each callback, one request per (input slot, value), the other slots left empty."""
     out = []
     for key, cb in app.callback_map.items():
+        if "callback" not in cb:  # clientside: runs in the browser, no server function
+            continue
         outputs = cb["output"] if isinstance(cb["output"], list) else [cb["output"]]
         outs = [
             {"id": _concrete(o.component_id, "00004-01"), "property": o.component_property}

@@ -1,0 +1,1 @@
+"""Shared pieces of the entry forms: number fields, findings, selection of what to enter."""
