@@ -12,11 +12,16 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 
 from data.db import Database
 from data.models import Base
 from data.schema import create_all
+
+# A loaded 2-core CI machine makes per-example timings meaningless: no deadlines.
+settings.register_profile("baucu", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("baucu")
 
 PG_URL = os.environ.get("BAUCU_TEST_POSTGRES_URL", "")
 REQUIRE_PG = os.environ.get("BAUCU_REQUIRE_POSTGRES") == "1"
