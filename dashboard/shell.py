@@ -13,6 +13,7 @@ from auth.i18n import tr
 from auth.security import CSRF_FIELD, csrf_token
 from dashboard.context import AppContext
 from data.permissions import Reach, reach
+from data.services.errors import Forbidden
 
 
 def visible(page: ModuleType) -> bool:
@@ -88,5 +89,14 @@ def register_router(app: Dash, ctx: AppContext, pages: list[ModuleType]) -> None
         if page is None:
             return dbc.Alert(tr("Không có trang này.", "No such page."), color="warning")
         if not visible(page):
-            ctx.guard.require(page.ACTION)  # refuses, and audits the refusal
+            try:
+                ctx.guard.require(page.ACTION)  # audits the refusal
+            except Forbidden:
+                return dbc.Alert(
+                    tr(
+                        "Tài khoản của bạn không có quyền mở trang này.",
+                        "Your account may not open this page.",
+                    ),
+                    color="danger",
+                )
         return page.layout(ctx)
