@@ -1,5 +1,8 @@
-"""Overview (Tổng quan): the user's scope per reporting window, counting per level,
-and the units one level down; refreshed when the election's data version changes."""
+"""Overview (Tổng quan): the user's scope as plain tables — per reporting window, counting
+per level, and the units one level down; refreshed when the election's data version changes.
+
+The graphical command centre is at "/" (pages/command_centre.py); this page keeps the
+same figures as accessible, printable tables."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from data.permissions import Action
 from data.read_models.cache import current_version
 from data.read_models.progress import children_progress, unit_progress
 
-PATH = "/"
+PATH = "/tong-quan"
 TITLE = ("Tổng quan", "Overview")
 ACTION = Action.VIEW_PROGRESS
 REFRESH_MS = 3000
