@@ -11,8 +11,30 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from dashboard.pages import overview
+from dashboard.pages import (
+    admin_users,
+    audit_log,
+    command_centre,
+    entry_home,
+    entry_tally,
+    entry_turnout,
+    leader,
+    overview,
+    results,
+    screen,
+)
 
 
 def all_pages() -> list[ModuleType]:
-    return [overview]
+    return [
+        command_centre,
+        overview,
+        leader,
+        results,
+        screen,
+        entry_home,
+        entry_turnout,
+        entry_tally,
+        admin_users,
+        audit_log,
+    ]
