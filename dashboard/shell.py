@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, State, dcc, html
 from flask import has_request_context
 from flask_login import current_user
 
@@ -57,30 +57,51 @@ def _navbar(pages: list[ModuleType]):  # type: ignore[no-untyped-def]
         action="/logout",
         className="d-inline ms-2",
     )
+    # On a phone the links and the account fold behind the toggler.
+    menu = dbc.Collapse(
+        [
+            dbc.Nav(links, navbar=True, className="me-auto"),
+            html.Div(
+                [
+                    html.Span(who, className="text-light small"),
+                    html.A("VI", href="/lang/vi", className="link-light small ms-3"),
+                    html.A("EN", href="/lang/en", className="link-light small ms-1"),
+                    logout,
+                ],
+                className="d-flex align-items-center flex-wrap gap-1",
+            ),
+        ],
+        id="nav-menu",
+        is_open=False,
+        navbar=True,
+    )
     return dbc.Navbar(
         dbc.Container(
             [
                 dbc.NavbarBrand("Bầu cử Live", href="/"),
-                dbc.Nav(links, navbar=True, className="me-auto"),
-                html.Div(
-                    [
-                        html.Span(who, className="text-light small"),
-                        html.A("VI", href="/lang/vi", className="link-light small ms-3"),
-                        html.A("EN", href="/lang/en", className="link-light small ms-1"),
-                        logout,
-                    ],
-                    className="d-flex align-items-center",
-                ),
+                dbc.NavbarToggler(id="nav-toggle", n_clicks=0),
+                menu,
             ],
             fluid=True,
         ),
         color="dark",
         dark=True,
+        expand="lg",
     )
 
 
 def register_router(app: Dash, ctx: AppContext, pages: list[ModuleType]) -> None:
     by_path = {page.PATH: page for page in pages}
+
+    @app.callback(
+        Output("nav-menu", "is_open"),
+        Input("nav-toggle", "n_clicks"),
+        State("nav-menu", "is_open"),
+        prevent_initial_call=True,
+    )
+    def toggle_menu(_clicks, is_open):  # type: ignore[no-untyped-def]
+        ctx.guard.principal()
+        return not bool(is_open)
 
     @app.callback(Output("page", "children"), Input("url", "pathname"))
     def route(pathname):  # type: ignore[no-untyped-def]
