@@ -16,6 +16,7 @@ from auth.principal import init_login
 from auth.security import install_security
 from auth.views import create_blueprint
 from dashboard import shell
+from dashboard.api import install_api
 from dashboard.context import AppContext
 from dashboard.pages import all_pages
 from data.clock import Clock, clock_from_env
@@ -58,6 +59,7 @@ def create_app(db: Database | None = None, *, clock: Clock | None = None) -> Das
     install_security(server, db, app.csp_hashes)
     init_login(server, db)
     server.register_blueprint(create_blueprint(db))
+    install_api(server, ctx)
     return app
 
 
