@@ -81,11 +81,11 @@ def install_security(app: Flask, db: Database, script_hashes: Callable[[], Itera
     @app.before_request
     def protect() -> Response | None:
         path = request.path
-        if request.method not in SAFE_METHODS and not _bearer():
-            # A machine client with no session cookie carries no ambient credential:
+        api = path.startswith("/api/")
+        if request.method not in SAFE_METHODS and not (api and _bearer()):
+            # An API client without a logged-in session carries no ambient credential:
             # only the cross-site checks apply to it.
-            ambient = app.config["SESSION_COOKIE_NAME"] in request.cookies
-            _check_csrf(token_required=ambient or not path.startswith("/api/"))
+            _check_csrf(token_required=not api or current_user.is_authenticated)
         if path.startswith(PUBLIC_PREFIXES) or _api_public(path):
             return None
         if path.startswith("/api/") and _bearer():
@@ -117,6 +117,8 @@ def install_security(app: Flask, db: Database, script_hashes: Callable[[], Itera
         response.headers["Referrer-Policy"] = "same-origin"
         if request.is_secure:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        if request.path.startswith("/api/"):
+            return response  # machine clients get no cookies
         if request.cookies.get(CSRF_COOKIE) != session.get("csrf") or not session.get("csrf"):
             response.set_cookie(
                 CSRF_COOKIE,
