@@ -19,13 +19,13 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from auth.i18n import COOKIE, LANGS, current_lang, tr
-from auth.passwords import hash_password, policy_problems, verify_password
 from auth.principal import end_session, start_session
 from auth.security import _local, csrf_token
 from auth.throttle import active_lock, record_failure, record_success
 from data.clock import LOCAL_TZ
 from data.db import Database
 from data.models import User
+from data.passwords import hash_password, policy_problems, verify_password
 from data.services import audit
 
 # Every failed login takes at least this long, whatever failed (no timing oracle).

@@ -8,13 +8,13 @@ from datetime import datetime, time
 
 from sqlalchemy import func, select
 
-from auth.passwords import hash_password
 from data.clock import LOCAL_TZ, ScaledClock
 from data.db import Database
 from data.enums import Role, UnitKind
 from data.generators.demo import demo_package
 from data.loader import load_package
 from data.models import Election, PollingArea, Unit, User
+from data.passwords import hash_password
 from data.simulation import DaySimulator
 
 DEMO_NAME = "Bầu cử demo 2026"

@@ -17,10 +17,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
-from auth.passwords import hash_password, one_time_password, policy_problems
 from data.db import Database
 from data.enums import Role, UnitKind
 from data.models import Election, LoginThrottle, Unit, User
+from data.passwords import hash_password, one_time_password, policy_problems
 from data.permissions import Action, Reach, reach
 from data.services import audit
 from data.services.actor import SYSTEM, Actor

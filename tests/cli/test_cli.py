@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from auth.passwords import verify_password
 from dashboard.cli import main
 from data.db import Database
 from data.models import Election, PollingArea, User
+from data.passwords import verify_password
 
 PACKAGES = Path(__file__).parent.parent / "data" / "packages"
 

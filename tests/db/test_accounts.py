@@ -1,9 +1,9 @@
 import pytest
 from sqlalchemy import select
 
-from auth.passwords import verify_password
 from data.enums import Role
 from data.models import AuditEvent, User
+from data.passwords import verify_password
 from data.services.accounts import AccountError, create_user
 from tests.factories import make_small_election
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from auth.passwords import hash_password, verify_password
 from data.enums import Role
 from data.models import AuditEvent, LoginThrottle, User
+from data.passwords import hash_password, verify_password
 from data.read_models.accounts import list_users, scope_choices
 from data.read_models.audit import audit_events
 from data.services.accounts import (

@@ -8,9 +8,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from auth.passwords import hash_password
 from dashboard.app import create_app
 from data.models import User
+from data.passwords import hash_password
 from tests.db.services_support import World, make_world
 
 PASSWORD = "mật khẩu thử nghiệm 2026"

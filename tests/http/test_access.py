@@ -6,9 +6,9 @@ import re
 
 from sqlalchemy import select, update
 
-from auth.passwords import hash_password
 from auth.throttle import ACCOUNT_LIMIT
 from data.models import AuditEvent, User
+from data.passwords import hash_password
 from tests.http.conftest import PASSWORD, csrf_of, login
 
 LAYOUT_BODY = {

@@ -1,4 +1,4 @@
-from auth.passwords import hash_password, one_time_password, policy_problems, verify_password
+from data.passwords import hash_password, one_time_password, policy_problems, verify_password
 
 
 def test_argon2id_hash_verifies_only_the_right_password():

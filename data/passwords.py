@@ -33,7 +33,7 @@ def needs_rehash(stored_hash: str) -> bool:
 
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
-    text = files("auth").joinpath("common_passwords.txt").read_text(encoding="utf-8")
+    text = files("data").joinpath("common_passwords.txt").read_text(encoding="utf-8")
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
 
 
