@@ -12,6 +12,7 @@ covered without touching this file:
 from __future__ import annotations
 
 import json
+import re
 from itertools import product
 from typing import Any
 
@@ -240,3 +241,98 @@ def test_pages_and_dash_metadata_need_a_login(web, app, path):
     response = app.server.test_client().get(path)
     assert response.status_code in (302, 401)
     assert "Ba Đình" not in response.get_data(as_text=True)
+
+
+# --- the JSON API: every route of the url map -----------------------------------
+
+API_PUBLIC = {"/api/v1/token", "/api/v1/openapi.json"}
+
+
+FILL = {
+    "pa": "00004-01",
+    "unit": "00004",
+    "window": "0900",
+    "level": "HDND_XA",
+    "code": "X-00004",
+    "rest": "khong-co",
+}
+
+
+def api_routes(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """(method, path template) for every API rule; ``{eid}`` is left to fill per call."""
+    routes = []
+    for rule in app.server.url_map.iter_rules():
+        if not rule.rule.startswith("/api/") or rule.rule in API_PUBLIC:
+            continue
+        path = re.sub(r"<(?:[^>:]+:)?([^>]+)>", r"{\1}", rule.rule)
+        path = path.format(**FILL, eid="{eid}")
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            routes.append((method, path))
+    assert routes, "the API registers routes"
+    return routes
+
+
+def api_body(method: str, path: str, candidate_ids: list[int]) -> Any:
+    if method == "GET":
+        return None
+    if path.endswith("turnout:batch"):
+        return [{"polling_area": "00004-01", "window": "0900", "voted_total": 5}]
+    if "/turnout/" in path:
+        return {"voted_total": 5}
+    return {
+        "voters_total": 1000,
+        "voters_voted": 900,
+        "ballots_issued": 900,
+        "ballots_received": 900,
+        "ballots_valid": 880,
+        "ballots_invalid": 20,
+        "votes": {str(c): 100 for c in candidate_ids},
+    }
+
+
+def api_call(client, method: str, path: str, token: str | None, body: Any):  # type: ignore[no-untyped-def]
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return client.open(path, method=method, json=body, headers=headers)
+
+
+def test_every_api_route_refuses_anonymous_callers(web, app):
+    client = app.server.test_client()
+    for method, path in api_routes(app):
+        url = path.format(eid=web.eid)
+        response = api_call(client, method, url, None, api_body(method, url, []))
+        assert response.status_code == 401, (method, url)
+        assert "Ba Đình" not in response.get_data(as_text=True)
+
+
+def test_no_api_route_leaks_or_writes_another_communes_data(web, app):
+    from tests.http.test_api_support import token_for
+
+    seed_secrets(web)
+    before = snapshot(web)
+    client = app.server.test_client()
+    token = token_for(app.server, "xa_ngocha")
+    candidates = web.e.candidate_ids["X-00004"]
+    for method, path in api_routes(app):
+        for eid in (web.eid, "current"):
+            url = path.format(eid=eid)
+            response = api_call(client, method, url, token, api_body(method, url, candidates))
+            text = response.get_data(as_text=True)
+            assert response.status_code in (200, 403, 404), (method, url, text[:300])
+            for sent in FILL.values():  # the caller's own ids echoed back are no leak
+                text = text.replace(sent, "")
+            leaked = [s for s in SECRETS if s in text]
+            assert not leaked, (method, url, leaked, text[:300])
+    assert snapshot(web) == before
+
+
+def test_every_api_route_answers_its_rightful_user(web, app):
+    from tests.http.test_api_support import token_for
+
+    client = app.server.test_client()
+    token = token_for(app.server, "xa_badinh")
+    web.clock.set(at("09:05"))
+    for method, path in api_routes(app):
+        url = path.format(eid=web.eid)
+        body = api_body(method, url, web.e.candidate_ids["X-00004"])
+        response = api_call(client, method, url, token, body)
+        assert response.status_code not in (401, 403, 500), (method, url, response.get_data()[:300])
