@@ -358,7 +358,11 @@ class AuditEvent(Base):
     __tablename__ = "audit_event"
     __table_args__ = (
         Index("ix_audit_event_election_at", "election_id", "at"),
-        Index("ix_audit_event_unit_path", "unit_path"),
+        Index(
+            "ix_audit_event_unit_path",
+            "unit_path",
+            postgresql_ops={"unit_path": "text_pattern_ops"},  # prefix match on scope
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
