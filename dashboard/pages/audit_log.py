@@ -14,15 +14,14 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, Patch, State, callback_context, dcc, html
-from sqlalchemy import select
 
 from auth.i18n import tr
 from dashboard.context import AppContext
 from dashboard.pages.admin_users import role_label
 from data.clock import LOCAL_TZ
-from data.models import Election
 from data.permissions import Action, Reach, reach
 from data.read_models.audit import AuditRow, audit_events
+from data.read_models.elections import election_choices
 
 PATH = "/audit"
 TITLE = ("Nhật ký", "Audit log")
@@ -105,10 +104,8 @@ def layout(ctx: AppContext):  # type: ignore[no-untyped-def]
     me = ctx.guard.require(ACTION)
     whole = _whole_log(me.role)
     with ctx.db.read() as s:
-        elections = s.execute(
-            select(Election.id, Election.name).order_by(Election.date.desc(), Election.id.desc())
-        ).all()
-    options: list[dict[str, Any]] = [{"label": name, "value": eid} for eid, name in elections]
+        elections = election_choices(s)
+    options: list[dict[str, Any]] = [{"label": e.name, "value": e.id} for e in elections]
     if whole:
         everything = tr(
             "Toàn bộ nhật ký (cả đăng nhập, tài khoản)", "Whole log (logins, accounts…)"

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html, no_update
-from sqlalchemy import select
 
 from auth.i18n import tr
 from dashboard.context import AppContext
-from data.models import Election
 from data.numbers import format_int, format_percent
 from data.permissions import Action
 from data.read_models.cache import current_version
+from data.read_models.elections import election_choices
 from data.read_models.progress import children_progress, unit_progress
 
 PATH = "/tong-quan"
@@ -26,15 +25,15 @@ REFRESH_MS = 3000
 
 def layout(ctx: AppContext):  # type: ignore[no-untyped-def]
     with ctx.db.read() as s:
-        elections = s.execute(select(Election.id, Election.name).order_by(Election.id)).all()
-    options = [{"label": name, "value": eid} for eid, name in elections]
+        elections = election_choices(s)
+    options = [{"label": e.name, "value": e.id} for e in elections]
     return html.Div(
         [
             html.H1(tr("Tiến độ bầu cử", "Election progress"), className="h3"),
             dcc.Dropdown(
                 id="election",
                 options=options,
-                value=options[-1]["value"] if options else None,
+                value=options[0]["value"] if options else None,
                 clearable=False,
                 placeholder=tr("Chưa có cuộc bầu cử nào", "No election yet"),
             ),
