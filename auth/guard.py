@@ -44,14 +44,14 @@ class Guard:
         if current_user is None or not current_user.is_authenticated:
             raise NotAuthenticated()
         if current_user.must_change_password:
-            raise self._refuse(Action.VIEW_PROGRESS, "must_change_password")
+            raise self.refuse(Action.VIEW_PROGRESS, "must_change_password")
         return current_user._get_current_object()
 
     def require(self, action: Action) -> Principal:
         """The user, if their role may do ``action`` anywhere at all."""
         who = self.principal()
         if reach(who.role, action) is Reach.NONE:
-            raise self._refuse(action, "role")
+            raise self.refuse(action, "role")
         return who
 
     # --- what ----------------------------------------------------------------
@@ -62,10 +62,10 @@ class Guard:
             or not isinstance(election_id, int)
             or not 0 < election_id < 2**31  # beyond an INTEGER key: cannot exist
         ):
-            raise self._refuse(Action.VIEW_PROGRESS, f"election {election_id!r}")
+            raise self.refuse(Action.VIEW_PROGRESS, f"election {election_id!r}")
         with self.db.read() as s:
             if s.get(Election, election_id) is None:
-                raise self._refuse(Action.VIEW_PROGRESS, f"election {election_id}")
+                raise self.refuse(Action.VIEW_PROGRESS, f"election {election_id}")
         return election_id
 
     def scope(self, election_id: object) -> Unit:
@@ -77,7 +77,7 @@ class Guard:
                 select(Unit).where(Unit.election_id == eid, Unit.code == who.scope_code)
             )
         if unit is None:
-            raise self._refuse(Action.VIEW_PROGRESS, f"scope {who.scope_code}")
+            raise self.refuse(Action.VIEW_PROGRESS, f"scope {who.scope_code}")
         return unit
 
     def unit(self, election_id: object, code: object, action: Action) -> Unit:
@@ -128,15 +128,16 @@ class Guard:
         self, who: Principal, eid: int, action: Action, target_path: str | None, what: str
     ) -> None:
         if target_path is None:
-            raise self._refuse(action, what, eid)
+            raise self.refuse(action, what, eid)
         with self.db.read() as s:
             scope = s.scalar(
                 select(Unit).where(Unit.election_id == eid, Unit.code == who.scope_code)
             )
         if scope is None or not allows(who.role, action, scope.path, target_path):
-            raise self._refuse(action, what, eid)
+            raise self.refuse(action, what, eid)
 
-    def _refuse(self, action: Action, what: str, election_id: int | None = None) -> Forbidden:
+    def refuse(self, action: Action, what: str, election_id: int | None = None) -> Forbidden:
+        """Audit a refusal and return the error to raise."""
         who = current_user if current_user and current_user.is_authenticated else None
         who = g.get("token_principal") or who
         actor = who.actor() if who is not None else None

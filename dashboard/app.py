@@ -19,6 +19,7 @@ from dashboard import shell
 from dashboard.api import install_api
 from dashboard.context import AppContext
 from dashboard.pages import all_pages
+from dashboard.reports import install_reports
 from data.clock import Clock, clock_from_env
 from data.db import Database
 
@@ -60,6 +61,7 @@ def create_app(db: Database | None = None, *, clock: Clock | None = None) -> Das
     init_login(server, db)
     server.register_blueprint(create_blueprint(db))
     install_api(server, ctx)
+    install_reports(server, ctx)
     return app
 
 

@@ -105,9 +105,9 @@ def register(app: Dash, ctx: AppContext) -> None:
                 detail_rows = cached_results(s, election_id, code, None)
         detail: list[Any] = []
         if picked is not None:
-            detail = [_card(ctx, r, version) for r in detail_rows if r.code == picked]
+            detail = [_card(ctx, r, version, election_id) for r in detail_rows if r.code == picked]
         elif 0 < len(rows) <= ALL_CARDS:
-            detail = [_card(ctx, r, version) for r in rows]
+            detail = [_card(ctx, r, version, election_id) for r in rows]
         return (
             _summary(ctx, rows, version) if len(rows) > ALL_CARDS or picked else "",
             detail,
@@ -241,7 +241,20 @@ def _flags(r: ConstituencyResultView) -> Any:
     return html.Span(flags)
 
 
-def _card(ctx: AppContext, r: ConstituencyResultView, version: int) -> dbc.Card:
+def _downloads(election_id: int, code: str) -> Any:
+    """The official minutes of this constituency (the route checks access again)."""
+    base = f"/reports/{election_id}/constituency/{code}"
+    return html.Div(
+        [
+            html.Span(tr("Biên bản xác định kết quả: ", "Result minutes: "), className="small"),
+            html.A("PDF", href=f"{base}.pdf", className="btn btn-sm btn-outline-secondary"),
+            html.A("XLSX", href=f"{base}.xlsx", className="btn btn-sm btn-outline-secondary ms-1"),
+        ],
+        className="my-2",
+    )
+
+
+def _card(ctx: AppContext, r: ConstituencyResultView, version: int, election_id: int) -> dbc.Card:
     lang = current_lang()
     header = dbc.CardHeader(
         [
@@ -314,6 +327,7 @@ def _card(ctx: AppContext, r: ConstituencyResultView, version: int) -> dbc.Card:
                         className="bc-totals",
                     ),
                     html.Div(_flags(r), className="my-2"),
+                    _downloads(election_id, r.code),
                     dbc.Table(
                         [
                             html.Thead(
