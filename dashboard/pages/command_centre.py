@@ -2,7 +2,8 @@
 
 Headline figures, turnout per window for the scope and its children, per-child
 completeness, the progress map (a treemap of the unit tree sized by voters and
-coloured by completeness or turnout), and the late list. Clicking a tile drills
+coloured by completeness or turnout), the late list (with each late commune's
+operators and last write) and the anomalies panel. Clicking a tile drills
 down (the target must pass ``guard.unit``); "up" and "home" go back.
 
 Live refresh (DESIGN §3): every tick costs the guard's checks and one version
@@ -14,6 +15,7 @@ is already on screen.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +30,8 @@ from data.clock import LOCAL_TZ
 from data.enums import Level, UnitKind
 from data.numbers import format_int, format_percent
 from data.permissions import Action
-from data.read_models.cache import current_version
+from data.read_models.anomalies import Anomaly, AnomalyKind, LateContact, anomalies, late_contacts
+from data.read_models.cache import CacheKey, current_version, default_cache
 from data.read_models.dashboard import (
     CommandCentre,
     command_centre_at,
@@ -43,6 +46,7 @@ TITLE = ("Trung tâm điều hành", "Command centre")
 ACTION = Action.VIEW_PROGRESS
 REFRESH_MS = 3000
 LATE_ROWS = 40
+ANOMALY_ROWS = 50
 
 KIND_LABELS = {
     UnitKind.NATION.value: ("Toàn quốc", "Nation"),
@@ -190,8 +194,37 @@ def headline(cc: CommandCentre, now: datetime) -> dbc.Row:
     return dbc.Row(cards, className="g-2 bc-kpis")
 
 
-def late_list(cc: CommandCentre, now: datetime, limit: int = LATE_ROWS) -> html.Div:
-    """Communes (in a commune: polling areas) that have not reported the current window."""
+def _contact_cells(contact: LateContact | None) -> list[html.Td]:
+    """The late commune's operators (name, phone) and the time of its last write."""
+    if contact is None:
+        return [html.Td(""), html.Td("")]
+    people = [
+        html.Div(
+            [
+                op.full_name,
+                html.A(op.phone, href=f"tel:{op.phone}", className="ms-1") if op.phone else "",
+            ]
+        )
+        for op in contact.operators
+    ] or [html.Span(tr("Chưa có tài khoản", "No account"), className="text-muted")]
+    last = contact.last_activity
+    return [
+        html.Td(people, className="small"),
+        html.Td(
+            f"{last.astimezone(LOCAL_TZ):%H:%M}" if last else tr("Chưa có", "None"),
+            className="text-end",
+        ),
+    ]
+
+
+def late_list(
+    cc: CommandCentre,
+    now: datetime,
+    limit: int = LATE_ROWS,
+    contacts: Mapping[str, LateContact] | None = None,
+) -> html.Div:
+    """Communes (in a commune: polling areas) that have not reported the current window;
+    with ``contacts``, each late commune's operators and last write."""
     lang = current_lang()
     cur = current_window(cc.windows, now)
     if cur is None:
@@ -224,6 +257,7 @@ def late_list(cc: CommandCentre, now: datetime, limit: int = LATE_ROWS) -> html.
                 html.Td(
                     dbc.Badge(tr("Đã khóa", "Closed"), color="secondary") if n.closed else "",
                 ),
+                *(_contact_cells(contacts.get(n.code)) if contacts is not None else []),
             ],
             className="bc-overdue" if overdue else "",
         )
@@ -242,6 +276,17 @@ def late_list(cc: CommandCentre, now: datetime, limit: int = LATE_ROWS) -> html.
                                 html.Th(tr("Thuộc", "In")),
                                 html.Th(tr("Còn thiếu", "Missing"), className="text-end"),
                                 html.Th(""),
+                                *(
+                                    [
+                                        html.Th(tr("Liên hệ", "Contact")),
+                                        html.Th(
+                                            tr("Nhập lần cuối", "Last write"),
+                                            className="text-end",
+                                        ),
+                                    ]
+                                    if contacts is not None
+                                    else []
+                                ),
                             ]
                         )
                     ),
@@ -261,6 +306,82 @@ def late_list(cc: CommandCentre, now: datetime, limit: int = LATE_ROWS) -> html.
     )
 
 
+ANOMALY_KINDS = {
+    AnomalyKind.CONFIRMED_WARNING: ("Cảnh báo đã xác nhận", "Confirmed warning", "warning"),
+    AnomalyKind.DROP: ("Số liệu giảm", "Figure dropped", "danger"),
+    AnomalyKind.FULL_TURNOUT: ("100 % đi bầu", "100% turnout", "info"),
+    AnomalyKind.OUTLIER: ("Lệch so với tỉnh", "Outlier in province", "primary"),
+}
+
+
+def _window_text(key: str | None) -> str:
+    """``0900`` → ``09:00`` (other keys as they are)."""
+    if key is None:
+        return ""
+    return f"{key[:2]}:{key[2:]}" if len(key) == 4 and key.isdigit() else key
+
+
+def anomaly_list(found: tuple[Anomaly, ...], limit: int = ANOMALY_ROWS) -> html.Div:
+    """The scope's anomalies, newest first, at most ``limit`` rows."""
+    lang = current_lang()
+    head = tr("{k} bất thường", "{k} anomalies").format(k=format_int(len(found), lang))
+    if not found:
+        return html.Div(
+            [
+                html.Div(head, className="bc-late-head"),
+                html.Div(tr("Không có bất thường.", "No anomaly."), className="text-muted"),
+            ]
+        )
+    rows = []
+    for a in found[:limit]:
+        vi, en, colour = ANOMALY_KINDS[a.kind]
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(f"{a.at.astimezone(LOCAL_TZ):%H:%M}" if a.at else ""),
+                    html.Td(dbc.Badge(tr(vi, en), color=colour, className="bc-anomaly-kind")),
+                    html.Td([html.Strong(a.area_code), " ", a.area_name]),
+                    html.Td(a.commune_name, className="text-muted"),
+                    html.Td(level_label(a.level) if a.level else _window_text(a.window_key)),
+                    html.Td(a.message(lang)),
+                ],
+                className=f"bc-anomaly bc-anomaly-{a.kind.value}",
+            )
+        )
+    more = len(found) - limit
+    return html.Div(
+        [
+            html.Div(head, className="bc-late-head"),
+            dbc.Table(
+                [
+                    html.Thead(
+                        html.Tr(
+                            [
+                                html.Th(tr("Lúc", "At")),
+                                html.Th(tr("Loại", "Kind")),
+                                html.Th(tr("Khu vực bỏ phiếu", "Polling area")),
+                                html.Th(tr("Xã/phường", "Commune")),
+                                html.Th(tr("Mốc / cấp", "Window / level")),
+                                html.Th(tr("Nội dung", "Details")),
+                            ]
+                        )
+                    ),
+                    html.Tbody(rows),
+                ],
+                size="sm",
+                striped=True,
+                className="bc-anomalies mb-1",
+            ),
+            html.Div(
+                tr("… và {k} bất thường khác", "… and {k} more").format(k=format_int(more, lang))
+                if more > 0
+                else "",
+                className="text-muted small",
+            ),
+        ]
+    )
+
+
 def resolve_unit(ctx: AppContext, election_id: Any, focus: Any) -> str:
     """The unit the page shows: the user's scope, or a drill-down target inside it."""
     if focus is None:
@@ -272,6 +393,28 @@ def load(ctx: AppContext, election_id: int, code: str) -> tuple[int, CommandCent
     with ctx.db.read() as s:
         version = current_version(s, election_id)
         return version, command_centre_at(s, election_id, code, version)
+
+
+def load_anomalies(ctx: AppContext, election_id: int, code: str) -> tuple[int, tuple[Anomaly, ...]]:
+    """The scope's anomalies, computed once per (election, unit, data version)."""
+    with ctx.db.read() as s:
+        version = current_version(s, election_id)
+        key = CacheKey(election_id, code, "anomalies", version)
+        return version, default_cache().get_or_compute(
+            key, lambda: tuple(anomalies(s, election_id, code))
+        )
+
+
+def load_contacts(
+    ctx: AppContext, election_id: int, code: str, window_key: str, version: int
+) -> dict[str, LateContact]:
+    """Late communes' operators and last write, once per (election, unit, window, version)."""
+    key = CacheKey(election_id, (code, window_key), "late_contacts", version)
+    with ctx.db.read() as s:
+        found = default_cache().get_or_compute(
+            key, lambda: tuple(late_contacts(s, election_id, code, window_key))
+        )
+    return {c.code: c for c in found}
 
 
 # ---------------------------------------------------------------------------- page
@@ -374,9 +517,17 @@ def layout(ctx: AppContext):  # type: ignore[no-untyped-def]
                 ],
                 className="g-2",
             ),
+            dbc.Row(
+                dbc.Col(
+                    _panel(tr("Bất thường", "Anomalies"), html.Div(id="cc-anomalies")),
+                    lg=12,
+                ),
+                className="g-2",
+            ),
             html.Div(id="cc-asof", className="bc-asof"),
             dcc.Store(id="cc-focus"),
             dcc.Store(id="cc-seen"),
+            dcc.Store(id="cc-anomalies-seen"),
             dcc.Interval(id="cc-tick", interval=REFRESH_MS),
         ],
         className="bc-command",
@@ -446,16 +597,38 @@ def register(app: Dash, ctx: AppContext) -> None:
         same_shape = isinstance(seen, list) and seen[:3] == key[:3]
         lines = figures.turnout_lines(cc, ti)
         tree = figures.progress_map(cc, colour, cur, ti)
+        contacts = None
+        if cur is not None and cc.scope.kind != UnitKind.COMMUNE.value:
+            contacts = load_contacts(ctx, election_id, code, cc.windows[cur].key, version)
         return (
             headline(cc, now),
             figures.lines_patch(lines) if same_shape else lines,
             figures.map_patch(tree) if same_shape else tree,
             figures.completeness_bars(cc, cur),
-            late_list(cc, now),
+            late_list(cc, now, contacts=contacts),
             _crumbs(cc),
             as_of_text(version, now),
             key,
         )
+
+    @app.callback(
+        Output("cc-anomalies", "children"),
+        Output("cc-anomalies-seen", "data"),
+        Input("cc-election", "value"),
+        Input("cc-tick", "n_intervals"),
+        Input("cc-focus", "data"),
+        State("cc-anomalies-seen", "data"),
+    )
+    def refresh_anomalies(election_id, _tick, focus, seen):  # type: ignore[no-untyped-def]
+        ctx.guard.require(ACTION)
+        if election_id is None:
+            return "", None
+        code = resolve_unit(ctx, election_id, focus)  # guard: scope or a unit inside it
+        version, found = load_anomalies(ctx, election_id, code)
+        key = [election_id, code, version]
+        if seen == key:
+            return no_update, no_update
+        return anomaly_list(found), key
 
 
 def _clicked(click: Any) -> str | None:
