@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from data.db import Database
+from data.read_models.cache import default_cache
 from data.schema import create_all
 from tests.db.services_support import World, make_world
 from tests.http.conftest import PASSWORD, give_passwords
@@ -49,16 +50,11 @@ class LiveApp:
 
 @pytest.fixture
 def live_app(tmp_path: Path) -> Iterator[LiveApp]:
-    # plotly imports numpy lazily on the first JSON it writes; two server threads doing
-    # that import at once crash the interpreter here (SIGILL), so do it once up front.
-    import numpy  # noqa: F401
-    from plotly.io._json import to_json_plotly
     from werkzeug.serving import make_server
 
-    from dashboard.app import create_app
+    from dashboard.app import create_app  # warms plotly's numpy import itself
 
-    to_json_plotly({})
-
+    default_cache().invalidate()  # ids repeat across test databases
     db = Database(f"sqlite:///{tmp_path / 'browser.sqlite3'}")
     create_all(db.engine)
     world = make_world(db)
@@ -76,6 +72,7 @@ def live_app(tmp_path: Path) -> Iterator[LiveApp]:
         server.shutdown()
         thread.join(timeout=10)
         db.dispose()
+        default_cache().invalidate()
 
 
 @pytest.fixture
