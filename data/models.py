@@ -8,7 +8,7 @@ one indexed prefix match at any depth.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -84,7 +84,11 @@ class Election(Base):
         ForeignKey("election.id", ondelete="SET NULL")
     )
     settings: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+    # Microsecond precision from Python (SQLite's own clock has whole seconds): it also
+    # tells apart elections that reuse an id, for the read cache.
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=lambda: datetime.now(UTC), server_default=func.now()
+    )
 
 
 class Unit(Base):
@@ -431,3 +435,28 @@ class RateCounter(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime())
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ClosureRequestState(StrEnum):
+    REQUESTED = "requested"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+class ClosureRequest(Base):
+    """A commune asks to end entry; the upper level confirms (closes) or declines it."""
+
+    __tablename__ = "closure_request"
+    __table_args__ = (Index("ix_closure_request_election_unit", "election_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("election.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[ClosureRequestState] = mapped_column(
+        _enum(ClosureRequestState), default=ClosureRequestState.REQUESTED
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

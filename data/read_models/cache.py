@@ -26,21 +26,41 @@ T = TypeVar("T")
 DEFAULT_MAXSIZE = 512
 
 
+class Version(int):
+    """An election's data version, remembering which election row it was read from.
+
+    ``born`` (the row's creation time) tells apart two elections that had the same
+    id — a deleted drill's id reused, or test databases — so their versions never
+    share cache entries. It compares and serialises as the plain number.
+    """
+
+    born: object
+
+    def __new__(cls, value: int, born: object = None) -> Version:
+        version = super().__new__(cls, value)
+        version.born = born
+        return version
+
+
 class CacheKey(NamedTuple):
     election_id: int
     scope: Hashable  # e.g. a unit code, or (unit code, level)
     kind: str  # which read model, e.g. "progress", "children", "results"
     data_version: int
 
+    @property
+    def slot(self) -> tuple[int, object, Hashable, str]:
+        return (self.election_id, getattr(self.data_version, "born", None), self.scope, self.kind)
 
-def current_version(session: Session, election_id: int) -> int:
+
+def current_version(session: Session, election_id: int) -> Version:
     """The election's data version: one tiny primary-key query (LookupError if none)."""
-    version = session.execute(
-        select(Election.data_version).where(Election.id == election_id)
-    ).scalar_one_or_none()
-    if version is None:
+    row = session.execute(
+        select(Election.data_version, Election.created_at).where(Election.id == election_id)
+    ).first()
+    if row is None:
         raise LookupError(f"election {election_id} not found")
-    return int(version)
+    return Version(int(row[0]), row[1])
 
 
 class ReadCache:
@@ -52,7 +72,7 @@ class ReadCache:
         self.maxsize = maxsize
         self.hits = 0
         self.misses = 0
-        self._slots: OrderedDict[tuple[int, Hashable, str], tuple[int, Any]] = OrderedDict()
+        self._slots: OrderedDict[tuple[int, object, Hashable, str], tuple[int, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._inflight: dict[CacheKey, threading.Lock] = {}
 
@@ -60,7 +80,7 @@ class ReadCache:
         return len(self._slots)
 
     def _lookup(self, key: CacheKey, count: bool = True) -> tuple[bool, Any]:
-        slot = (key.election_id, key.scope, key.kind)
+        slot = key.slot
         with self._lock:
             entry = self._slots.get(slot)
             found = entry is not None and entry[0] == key.data_version
@@ -76,14 +96,14 @@ class ReadCache:
         return value if found else default
 
     def __contains__(self, key: CacheKey) -> bool:
-        slot = (key.election_id, key.scope, key.kind)
+        slot = key.slot
         with self._lock:
             entry = self._slots.get(slot)
             return entry is not None and entry[0] == key.data_version
 
     def put(self, key: CacheKey, value: Any) -> None:
         """Store ``value``; ignored when the slot already holds a newer version."""
-        slot = (key.election_id, key.scope, key.kind)
+        slot = key.slot
         with self._lock:
             entry = self._slots.get(slot)
             if entry is not None and entry[0] > key.data_version:

@@ -134,10 +134,21 @@ def test_an_empty_cache_is_still_the_cache_used() -> None:
         def execute(self, _query: object) -> FakeSession:
             return self
 
-        def scalar_one_or_none(self) -> int:
-            return 3
+        def first(self) -> tuple[int, None]:
+            return (3, None)  # (data_version, created_at)
 
     mine = ReadCache()
     assert len(mine) == 0
     assert cached(FakeSession(), 1, "VN", "progress", lambda: "x", cache=mine) == "x"  # type: ignore[arg-type]
     assert mine.get(key(3, scope="VN")) == "x"
+
+
+def test_an_election_reusing_an_id_never_gets_the_old_ones_entries():
+    from data.read_models.cache import CacheKey, Version
+
+    cache = ReadCache()
+    old = CacheKey(1, "VN", "progress", Version(3, "created 09:00:00.000001"))
+    new = CacheKey(1, "VN", "progress", Version(3, "created 09:00:00.000002"))
+    cache.put(old, "figures of the deleted drill")
+    assert cache.get(new) is None
+    assert cache.get_or_compute(new, lambda: "fresh") == "fresh"
