@@ -15,6 +15,7 @@ from dashboard.pages import (
     admin_users,
     audit_log,
     command_centre,
+    entry_close,
     entry_home,
     entry_tally,
     entry_turnout,
@@ -35,6 +36,7 @@ def all_pages() -> list[ModuleType]:
         entry_home,
         entry_turnout,
         entry_tally,
+        entry_close,
         admin_users,
         audit_log,
     ]

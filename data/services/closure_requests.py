@@ -1,0 +1,242 @@
+"""The commune asks to end entry, the upper level confirms (closes) or declines.
+
+One transaction each: authorize, write, audit, bump the data version. Confirming
+closes the unit exactly as :func:`data.services.entry.close_entry` does, in the same
+transaction as the request's new state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.clock import Clock
+from data.db import Database
+from data.models import ClosureRequest, ClosureRequestState, EntryClosure, Unit
+from data.permissions import Action
+from data.services import audit
+from data.services.actor import Actor
+from data.services.common import (
+    authorize,
+    bump_version,
+    closure_over,
+    find_unit,
+    for_update,
+    insert_or_none,
+    load_election,
+)
+from data.services.errors import Forbidden, InvalidRequest, ReasonRequired
+
+
+@dataclass(frozen=True)
+class RequestChange:
+    changed: bool  # False: it already was so (an idempotent retry)
+    request_id: int | None = None
+    data_version: int | None = None
+
+
+def _clean(reason: str | None) -> str | None:
+    return reason.strip()[:500] if reason and reason.strip() else None
+
+
+def _lock_unit(session: Session, unit: Unit) -> None:
+    """Serialize writers on one unit's requests (SQLite already holds the write lock)."""
+    session.scalar(for_update(session, select(Unit.id).where(Unit.id == unit.id)))
+
+
+def _pending(session: Session, election_id: int, unit_id: int) -> ClosureRequest | None:
+    return session.scalar(
+        select(ClosureRequest).where(
+            ClosureRequest.election_id == election_id,
+            ClosureRequest.unit_id == unit_id,
+            ClosureRequest.state == ClosureRequestState.REQUESTED,
+        )
+    )
+
+
+def request_closure(
+    db: Database,
+    actor: Actor,
+    election_id: int,
+    unit_code: str,
+    *,
+    clock: Clock,
+    reason: str | None = None,
+) -> RequestChange:
+    """Ask the upper level to close entry for ``unit_code`` (the actor's own commune)."""
+    now = clock.now()
+    with db.write() as session:
+        load_election(session, election_id)
+        unit = find_unit(session, election_id, unit_code)
+        authorize(session, election_id, actor, Action.CLOSE_ENTRY, unit)
+        _lock_unit(session, unit)
+        if closure_over(session, election_id, unit) is not None:
+            return RequestChange(changed=False)
+        pending = _pending(session, election_id, unit.id)
+        if pending is not None:
+            return RequestChange(changed=False, request_id=pending.id)
+        why = _clean(reason)
+        row = ClosureRequest(
+            election_id=election_id,
+            unit_id=unit.id,
+            requested_by_id=actor.user_id,
+            requested_at=now,
+            reason=why,
+            state=ClosureRequestState.REQUESTED,
+        )
+        session.add(row)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "entry.close_requested",
+            at=now,
+            election_id=election_id,
+            object_type="closure_request",
+            object_key=f"{unit.code}/{row.id}",
+            unit_path=unit.path,
+            after={"state": str(ClosureRequestState.REQUESTED)},
+            reason=why,
+        )
+        return RequestChange(
+            changed=True, request_id=row.id, data_version=bump_version(session, election_id)
+        )
+
+
+def _decidable(
+    session: Session, election_id: int, actor: Actor, request_id: int
+) -> tuple[ClosureRequest, Unit]:
+    """The request, locked, once the actor is an upper level of its unit."""
+    row = session.scalar(
+        for_update(
+            session,
+            select(ClosureRequest).where(
+                ClosureRequest.id == request_id, ClosureRequest.election_id == election_id
+            ),
+        )
+    )
+    unit = session.get(Unit, row.unit_id) if row is not None else None
+    if row is None or unit is None:
+        raise Forbidden()  # unknown and out-of-scope requests are refused alike
+    # Deciding is the upper level's: the levels that may reopen the unit, and close it.
+    authorize(session, election_id, actor, Action.REOPEN_ENTRY, unit)
+    authorize(session, election_id, actor, Action.CLOSE_ENTRY, unit)
+    return row, unit
+
+
+def _already_decided(row: ClosureRequest) -> InvalidRequest:
+    return InvalidRequest(
+        field="request",
+        detail_vi="Đề nghị này đã được xử lý trước đó.",
+        detail_en="This request has already been decided.",
+    )
+
+
+def confirm_closure_request(
+    db: Database,
+    actor: Actor,
+    election_id: int,
+    request_id: int,
+    *,
+    clock: Clock,
+    reason: str | None = None,
+) -> RequestChange:
+    """Close entry for the request's unit and mark the request confirmed."""
+    now = clock.now()
+    with db.write() as session:
+        load_election(session, election_id)
+        row, unit = _decidable(session, election_id, actor, request_id)
+        if row.state is ClosureRequestState.CONFIRMED:
+            return RequestChange(changed=False, request_id=row.id)
+        if row.state is not ClosureRequestState.REQUESTED:
+            raise _already_decided(row)
+        why = _clean(reason) or row.reason
+        if closure_over(session, election_id, unit) is None:
+            closure = insert_or_none(
+                session,
+                EntryClosure(
+                    election_id=election_id,
+                    unit_id=unit.id,
+                    closed_at=now,
+                    closed_by_id=actor.user_id,
+                    reason=why,
+                ),
+            )
+            if closure is not None:
+                audit.record(
+                    session,
+                    actor,
+                    "entry.close",
+                    at=now,
+                    election_id=election_id,
+                    object_type="unit",
+                    object_key=unit.code,
+                    unit_path=unit.path,
+                    after={"closed": True, "request_id": row.id},
+                    reason=why,
+                )
+        row.state = ClosureRequestState.CONFIRMED
+        row.decided_by_id = actor.user_id
+        row.decided_at = now
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "entry.close_request_confirmed",
+            at=now,
+            election_id=election_id,
+            object_type="closure_request",
+            object_key=f"{unit.code}/{row.id}",
+            unit_path=unit.path,
+            before={"state": str(ClosureRequestState.REQUESTED)},
+            after={"state": str(ClosureRequestState.CONFIRMED)},
+            reason=why,
+        )
+        return RequestChange(
+            changed=True, request_id=row.id, data_version=bump_version(session, election_id)
+        )
+
+
+def decline_closure_request(
+    db: Database,
+    actor: Actor,
+    election_id: int,
+    request_id: int,
+    *,
+    clock: Clock,
+    reason: str | None,
+) -> RequestChange:
+    """Decline a request (entry stays open), always with a reason for the commune."""
+    now = clock.now()
+    with db.write() as session:
+        load_election(session, election_id)
+        row, unit = _decidable(session, election_id, actor, request_id)
+        why = _clean(reason)
+        if why is None:
+            raise ReasonRequired(field="reason")
+        if row.state is ClosureRequestState.DECLINED:
+            return RequestChange(changed=False, request_id=row.id)
+        if row.state is not ClosureRequestState.REQUESTED:
+            raise _already_decided(row)
+        row.state = ClosureRequestState.DECLINED
+        row.decided_by_id = actor.user_id
+        row.decided_at = now
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "entry.close_request_declined",
+            at=now,
+            election_id=election_id,
+            object_type="closure_request",
+            object_key=f"{unit.code}/{row.id}",
+            unit_path=unit.path,
+            before={"state": str(ClosureRequestState.REQUESTED)},
+            after={"state": str(ClosureRequestState.DECLINED)},
+            reason=why,
+        )
+        return RequestChange(
+            changed=True, request_id=row.id, data_version=bump_version(session, election_id)
+        )
