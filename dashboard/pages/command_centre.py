@@ -217,6 +217,19 @@ def _contact_cells(contact: LateContact | None) -> list[html.Td]:
     ]
 
 
+def _turnout_report_links(election_id: int, unit_code: str, window_key: str) -> html.Div:
+    """The progress report (báo cáo tiến độ) of this scope and window; the route re-checks."""
+    base = f"/reports/{election_id}/turnout/{unit_code}/{window_key}"
+    return html.Div(
+        [
+            html.Span(tr("Báo cáo tiến độ mốc này: ", "This window's progress report: ")),
+            html.A("PDF", href=f"{base}.pdf", className="btn btn-sm btn-outline-secondary"),
+            html.A("XLSX", href=f"{base}.xlsx", className="btn btn-sm btn-outline-secondary ms-1"),
+        ],
+        className="small mt-2",
+    )
+
+
 def late_list(
     cc: CommandCentre,
     now: datetime,
@@ -240,9 +253,14 @@ def late_list(
         k=format_int(len(late), lang),
         o=tr(" (đã quá hạn)", " (overdue)") if overdue else "",
     )
+    downloads = _turnout_report_links(cc.election_id, cc.scope.code, window.key)
     if not late:
         return html.Div(
-            [html.Div(head, className="bc-late-head"), html.Div("✓", className="bc-all-in")]
+            [
+                html.Div(head, className="bc-late-head"),
+                html.Div("✓", className="bc-all-in"),
+                downloads,
+            ]
         )
     rows = [
         html.Tr(
@@ -302,6 +320,7 @@ def late_list(
                 else "",
                 className="text-muted small",
             ),
+            downloads,
         ]
     )
 
