@@ -20,10 +20,15 @@ from data.enums import Level, ResultStatus
 from data.permissions import Action
 from data.read_models.entry import tally_form
 from data.read_models.progress import NotFound
-from data.read_models.results import constituency_result
+from data.read_models.results import constituency_result, constituency_results
 from data.reports.model import Report
 from data.reports.pdf import render_pdf
-from data.reports.sources import constituency_report, tally_report, turnout_report
+from data.reports.sources import (
+    constituency_report,
+    summary_report,
+    tally_report,
+    turnout_report,
+)
 from data.reports.xlsx import render_xlsx
 from data.services import audit
 
@@ -152,6 +157,29 @@ def create_reports_blueprint(ctx: AppContext) -> Blueprint:
             eid,
             "tally_sheet",
             f"{area_code}/{level}",
+            unit.path,
+        )
+
+    @bp.get("/<int:eid>/summary/<unit_code>/<level>.<fmt>")
+    def summary(eid: int, unit_code: str, level: str, fmt: str) -> Response:
+        """Biên bản tổng kết: leaders only once every constituency in it is confirmed."""
+        _format(fmt)
+        unit = guard.unit(eid, unit_code, Action.VIEW_RESULTS)
+        if level not in {lv.value for lv in Level}:
+            abort(404)
+        with ctx.db.read() as s:
+            statuses = {r.status for r in constituency_results(s, eid, unit_code, Level(level))}
+        if not statuses:
+            abort(404)
+        for status in sorted(statuses):
+            check_visible(status, eid, f"summary {unit_code!r}/{level}")
+        now = ctx.clock.now()
+        return deliver(
+            lambda s: summary_report(s, eid, unit_code, Level(level), now),
+            fmt,
+            eid,
+            "summary_report",
+            f"{unit_code}/{level}",
             unit.path,
         )
 

@@ -25,6 +25,7 @@ class FormSpec:
 CONSTITUENCY_RESULT = "constituency_result"
 TALLY_SHEET = "tally_sheet"
 TURNOUT = "turnout"
+SUMMARY = "summary"  # biên bản tổng kết cuộc bầu cử (province or nation)
 
 # What the level is called in a form's title: "... ĐẠI BIỂU QUỐC HỘI ...".
 LEVEL_FULL_VI = {
@@ -47,6 +48,10 @@ def _defaults(kind: str, level: Level | None) -> FormSpec:
     if kind == TALLY_SHEET:
         return FormSpec(
             f"Mẫu số 22/HĐBC-{suffix}", f"Biên bản kết quả kiểm phiếu bầu cử {deputies}"
+        )
+    if kind == SUMMARY:
+        return FormSpec(
+            f"Mẫu số 24/HĐBC-{suffix}", f"Biên bản tổng kết cuộc bầu cử {deputies}".rstrip()
         )
     if kind == TURNOUT:
         return FormSpec("Mẫu BC-TĐ", "Báo cáo tiến độ cử tri đi bầu")

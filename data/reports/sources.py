@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 from data.enums import Level
 from data.models import Election, Unit
 from data.read_models.entry import tally_form
-from data.read_models.progress import NotFound, children_progress, unit_progress
-from data.read_models.results import result_by_area
+from data.read_models.progress import NotFound, children_progress, scope_unit, unit_progress
+from data.read_models.results import constituency_results, result_by_area
 from data.reports.constituency import build_constituency_report
 from data.reports.model import Report
+from data.reports.summary import SummaryScope, build_summary_report
 from data.reports.tally import build_tally_report
 from data.reports.turnout import build_turnout_report
 
@@ -63,6 +64,24 @@ def tally_report(
     return build_tally_report(
         form,
         data_version=int(election.data_version),
+        settings=election.settings,
+        printed_at=printed_at,
+    )
+
+
+def summary_report(
+    session: Session, election_id: int, unit_code: str, level: Level, printed_at: datetime
+) -> Report:
+    """Biên bản tổng kết: every constituency of ``level`` in the unit's subtree."""
+    election = _election(session, election_id)
+    scope = scope_unit(session, election_id, unit_code)
+    results = constituency_results(session, election_id, unit_code, level)
+    if not results:
+        raise NotFound(f"unit {unit_code!r} has no {level} constituency")
+    return build_summary_report(
+        SummaryScope(scope.code, scope.name, scope.kind, results[0].data_version),
+        level,
+        results,
         settings=election.settings,
         printed_at=printed_at,
     )
