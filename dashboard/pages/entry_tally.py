@@ -182,6 +182,21 @@ def register(app: Dash, ctx: AppContext) -> None:
             "editable": editable,
             "base": _stored_values(form),
         }
+        if form.sheet is not None:  # the stored minutes, as entered (the route re-checks)
+            base = f"/reports/{election_id}/tally/{pa.code}/{level}"
+            links = html.Div(
+                [
+                    html.Span(tr("Biên bản đã lưu: ", "Stored minutes: "), className="small"),
+                    html.A("PDF", href=f"{base}.pdf", className="btn btn-sm btn-outline-secondary"),
+                    html.A(
+                        "XLSX",
+                        href=f"{base}.xlsx",
+                        className="btn btn-sm btn-outline-secondary ms-1",
+                    ),
+                ],
+                className="mb-2",
+            )
+            banner = [links, banner] if banner is not None else links
         return banner, body, data
 
     @app.callback(

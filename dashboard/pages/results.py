@@ -108,6 +108,8 @@ def register(app: Dash, ctx: AppContext) -> None:
             detail = [_card(ctx, r, version, election_id) for r in detail_rows if r.code == picked]
         elif 0 < len(rows) <= ALL_CARDS:
             detail = [_card(ctx, r, version, election_id) for r in rows]
+        if chosen is not None and rows:
+            detail = [_summary_links(election_id, code, chosen), *detail]
         return (
             _summary(ctx, rows, version) if len(rows) > ALL_CARDS or picked else "",
             detail,
@@ -239,6 +241,19 @@ def _flags(r: ConstituencyResultView) -> Any:
             )
         )
     return html.Span(flags)
+
+
+def _summary_links(election_id: int, unit_code: str, level: Level) -> Any:
+    """The committee summary (biên bản tổng kết) of the scope at this level."""
+    base = f"/reports/{election_id}/summary/{unit_code}/{level.value}"
+    return html.Div(
+        [
+            html.Span(tr("Biên bản tổng kết: ", "Committee summary: "), className="small"),
+            html.A("PDF", href=f"{base}.pdf", className="btn btn-sm btn-outline-secondary"),
+            html.A("XLSX", href=f"{base}.xlsx", className="btn btn-sm btn-outline-secondary ms-1"),
+        ],
+        className="mb-2",
+    )
 
 
 def _downloads(election_id: int, code: str) -> Any:
