@@ -14,33 +14,26 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html
 
 from auth.i18n import tr
+from dashboard.components.elections import election_dropdown
 from dashboard.components.forms import query
 from dashboard.context import AppContext
 from data.enums import Role
 from data.permissions import Action
-from data.read_models.entry import communes_for, elections
+from data.read_models.entry import communes_for
 
 
 def selection_bar(ctx: AppContext, prefix: str, extra: list[Any] | None = None) -> html.Div:
-    with ctx.db.read() as s:
-        found = elections(s)
-    options = [{"label": name, "value": eid} for eid, name in found]
+    picker = election_dropdown(ctx, f"{prefix}-election")
     election = dbc.Col(
         [
             dbc.Label(
                 tr("Cuộc bầu cử", "Election"), html_for=f"{prefix}-election", className="small mb-0"
             ),
-            dcc.Dropdown(
-                id=f"{prefix}-election",
-                options=options,
-                value=options[-1]["value"] if options else None,
-                clearable=False,
-                placeholder=tr("Chưa có cuộc bầu cử nào", "No election yet"),
-            ),
+            picker,
         ],
         md=4,
         className="mb-2",
-        style={} if len(options) > 1 else {"display": "none"},
+        style={} if len(picker.options) > 1 else {"display": "none"},
     )
     commune = dbc.Col(
         [

@@ -16,12 +16,12 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, Patch, State, callback_context, dcc, html
 
 from auth.i18n import tr
+from dashboard.components.elections import election_options
 from dashboard.context import AppContext
 from dashboard.pages.admin_users import role_label
 from data.clock import LOCAL_TZ
 from data.permissions import Action, Reach, reach
 from data.read_models.audit import AuditRow, audit_events
-from data.read_models.elections import election_choices
 
 PATH = "/audit"
 TITLE = ("Nhật ký", "Audit log")
@@ -103,9 +103,7 @@ def _whole_log(role: object) -> bool:
 def layout(ctx: AppContext):  # type: ignore[no-untyped-def]
     me = ctx.guard.require(ACTION)
     whole = _whole_log(me.role)
-    with ctx.db.read() as s:
-        elections = election_choices(s)
-    options: list[dict[str, Any]] = [{"label": e.name, "value": e.id} for e in elections]
+    options: list[dict[str, Any]] = election_options(ctx)
     if whole:
         everything = tr(
             "Toàn bộ nhật ký (cả đăng nhập, tài khoản)", "Whole log (logins, accounts…)"

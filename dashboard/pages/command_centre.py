@@ -25,6 +25,7 @@ from dash.exceptions import PreventUpdate
 
 from auth.i18n import current_lang, tr
 from dashboard import figures
+from dashboard.components.elections import election_dropdown
 from dashboard.context import AppContext
 from data.clock import LOCAL_TZ
 from data.enums import Level, UnitKind
@@ -36,7 +37,6 @@ from data.read_models.dashboard import (
     CommandCentre,
     command_centre_at,
     current_window,
-    election_choices,
     last_turnout_window,
     parent_code,
 )
@@ -61,20 +61,6 @@ BARS_CONFIG = {"displaylogo": False, "displayModeBar": False}  # height from the
 
 
 # --------------------------------------------------------------------- shared pieces
-
-
-def election_dropdown(ctx: AppContext, id_: str, className: str = "") -> dcc.Dropdown:
-    with ctx.db.read() as s:
-        choices = election_choices(s)
-    options = [{"label": name, "value": eid} for eid, name in choices]
-    return dcc.Dropdown(
-        id=id_,
-        options=options,
-        value=options[-1]["value"] if options else None,
-        clearable=False,
-        placeholder=tr("Chưa có cuộc bầu cử nào", "No election yet"),
-        className=className,
-    )
 
 
 STATUS_LABELS = {

@@ -20,6 +20,7 @@ from dash.exceptions import PreventUpdate
 
 from auth.guard import NotAuthenticated
 from auth.i18n import current_lang, tr
+from dashboard.components.elections import election_dropdown
 from dashboard.components.forms import hhmm, refusal
 from dashboard.context import AppContext
 from data.clock import LOCAL_TZ
@@ -37,7 +38,7 @@ from data.read_models.closure import (
     request_unit_code,
     requests_in_scope,
 )
-from data.read_models.entry import current_window, elections, windows
+from data.read_models.entry import current_window, windows
 from data.services.closure_requests import (
     confirm_closure_request,
     decline_closure_request,
@@ -66,20 +67,13 @@ STATE_TEXT = {
 def layout(ctx: AppContext):  # type: ignore[no-untyped-def]
     who = ctx.guard.require(Action.CLOSE_ENTRY)
     upper = reach(who.role, Action.REOPEN_ENTRY) is not Reach.NONE
-    with ctx.db.read() as s:
-        found = elections(s)
-    options = [{"label": name, "value": eid} for eid, name in found]
+    picker = election_dropdown(ctx, "ec-election")
     parts: list[Any] = [
         html.H1(tr("Kết thúc nhập liệu", "End of entry"), className="h3"),
         html.Div(
-            dcc.Dropdown(
-                id="ec-election",
-                options=options,
-                value=options[-1]["value"] if options else None,
-                clearable=False,
-            ),
+            picker,
             className="mb-2",
-            style={} if len(options) > 1 else {"display": "none"},
+            style={} if len(picker.options) > 1 else {"display": "none"},
         ),
         html.H2(tr("Tình hình nhập liệu", "Completeness"), className="h5 mt-2"),
         html.Div(id="ec-status"),

@@ -10,11 +10,11 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from auth.i18n import tr
+from dashboard.components.elections import election_dropdown
 from dashboard.context import AppContext
 from data.numbers import format_int, format_percent
 from data.permissions import Action
 from data.read_models.cache import current_version
-from data.read_models.elections import election_choices
 from data.read_models.progress import children_progress, unit_progress
 
 PATH = "/tong-quan"
@@ -24,19 +24,10 @@ REFRESH_MS = 3000
 
 
 def layout(ctx: AppContext):  # type: ignore[no-untyped-def]
-    with ctx.db.read() as s:
-        elections = election_choices(s)
-    options = [{"label": e.name, "value": e.id} for e in elections]
     return html.Div(
         [
             html.H1(tr("Tiến độ bầu cử", "Election progress"), className="h3"),
-            dcc.Dropdown(
-                id="election",
-                options=options,
-                value=options[0]["value"] if options else None,
-                clearable=False,
-                placeholder=tr("Chưa có cuộc bầu cử nào", "No election yet"),
-            ),
+            election_dropdown(ctx, "election"),
             html.Div(id="as-of", className="text-muted my-2"),
             html.H2(tr("Tiến độ cử tri đi bầu", "Turnout"), className="h4 mt-3"),
             html.Div(id="windows"),

@@ -13,11 +13,11 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from auth.i18n import current_lang, tr
+from dashboard.components.elections import election_dropdown
 from dashboard.context import AppContext
 from dashboard.pages.command_centre import (
     STATUS_COLOURS,
     as_of_text,
-    election_dropdown,
     level_label,
     status_label,
 )

@@ -11,10 +11,10 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from auth.i18n import tr
 from dashboard import figures
+from dashboard.components.elections import election_dropdown
 from dashboard.context import AppContext
 from dashboard.pages.command_centre import (
     as_of_text,
-    election_dropdown,
     headline,
     late_list,
     load,

@@ -27,7 +27,6 @@ from data.enums import Level, UnitKind, WindowKind
 from data.models import (
     Constituency,
     ConstituencyArea,
-    Election,
     EntryClosure,
     OpeningReport,
     PollingArea,
@@ -401,14 +400,6 @@ def parent_code(session: Session, election_id: int, unit_code: str) -> str | Non
         .join(Unit, Unit.parent_id == parent.c.id)
         .where(Unit.election_id == election_id, Unit.code == unit_code)
     ).scalar_one_or_none()
-
-
-def election_choices(session: Session) -> list[tuple[int, str]]:
-    """(id, name) of every election, oldest first (the newest is the default choice)."""
-    return [
-        (int(i), n)
-        for i, n in session.execute(select(Election.id, Election.name).order_by(Election.id))
-    ]
 
 
 def result_levels(session: Session, election_id: int, unit_code: str) -> tuple[Level, ...]:

@@ -222,12 +222,6 @@ class TallyForm:
 
 
 # --- look-ups -----------------------------------------------------------------
-def elections(session: Session) -> list[tuple[int, str]]:
-    return [
-        tuple(r) for r in session.execute(select(Election.id, Election.name).order_by(Election.id))
-    ]
-
-
 def election_date(session: Session, election_id: int) -> date | None:
     return session.scalar(select(Election.date).where(Election.id == election_id))
 
