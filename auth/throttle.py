@@ -29,9 +29,9 @@ class Lock:
 
 
 def _keys(username: str, address: str | None) -> list[tuple[str, int]]:
-    keys = [(f"user:{username.strip().lower()}", ACCOUNT_LIMIT)]
+    keys = [(LoginThrottle.account_key(username), ACCOUNT_LIMIT)]
     if address:
-        keys.append((f"ip:{address}", ADDRESS_LIMIT))
+        keys.append((LoginThrottle.address_key(address), ADDRESS_LIMIT))
     return keys
 
 
@@ -76,5 +76,5 @@ def record_success(db: Database, username: str) -> None:
     with db.write() as session:
         # Only reached when no lock refused the attempt, so nothing active is cleared.
         session.execute(
-            delete(LoginThrottle).where(LoginThrottle.key == f"user:{username.strip().lower()}")
+            delete(LoginThrottle).where(LoginThrottle.key == LoginThrottle.account_key(username))
         )

@@ -413,6 +413,15 @@ class LoginThrottle(Base):
 
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+
+    @staticmethod
+    def account_key(username: str) -> str:
+        return f"user:{username.strip().lower()}"
+
+    @staticmethod
+    def address_key(address: str) -> str:
+        return f"ip:{address}"
+
     first_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

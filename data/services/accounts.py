@@ -378,10 +378,10 @@ def _keep_an_admin(session: Session, leaving: User) -> None:
 
 
 def _clear_lockout(session: Session, user: User) -> None:
-    # The account's failed-login count (key format of auth.throttle): a reset or a
+    # The account's failed-login count: a reset or a
     # reactivation is how an admin lets a locked-out operator back in at once.
     session.execute(
-        delete(LoginThrottle).where(LoginThrottle.key == f"user:{user.username.strip().lower()}")
+        delete(LoginThrottle).where(LoginThrottle.key == LoginThrottle.account_key(user.username))
     )
 
 

@@ -8,13 +8,14 @@ transaction as the request's new state.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.clock import Clock
 from data.db import Database
-from data.models import ClosureRequest, ClosureRequestState, EntryClosure, Unit
+from data.models import ClosureRequest, ClosureRequestState, Unit
 from data.permissions import Action
 from data.services import audit
 from data.services.actor import Actor
@@ -24,9 +25,9 @@ from data.services.common import (
     closure_over,
     find_unit,
     for_update,
-    insert_or_none,
     load_election,
 )
+from data.services.entry import close_unit
 from data.services.errors import Forbidden, InvalidRequest, ReasonRequired
 
 
@@ -134,6 +135,39 @@ def _already_decided(row: ClosureRequest) -> InvalidRequest:
     )
 
 
+def _decide(
+    session: Session,
+    actor: Actor,
+    election_id: int,
+    row: ClosureRequest,
+    unit: Unit,
+    state: ClosureRequestState,
+    now: datetime,
+    why: str | None,
+) -> RequestChange:
+    """Record the upper level's decision on a pending request, audited."""
+    row.state = state
+    row.decided_by_id = actor.user_id
+    row.decided_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"entry.close_request_{state.value}",
+        at=now,
+        election_id=election_id,
+        object_type="closure_request",
+        object_key=f"{unit.code}/{row.id}",
+        unit_path=unit.path,
+        before={"state": str(ClosureRequestState.REQUESTED)},
+        after={"state": str(state)},
+        reason=why,
+    )
+    return RequestChange(
+        changed=True, request_id=row.id, data_version=bump_version(session, election_id)
+    )
+
+
 def confirm_closure_request(
     db: Database,
     actor: Actor,
@@ -153,49 +187,11 @@ def confirm_closure_request(
         if row.state is not ClosureRequestState.REQUESTED:
             raise _already_decided(row)
         why = _clean(reason) or row.reason
-        if closure_over(session, election_id, unit) is None:
-            closure = insert_or_none(
-                session,
-                EntryClosure(
-                    election_id=election_id,
-                    unit_id=unit.id,
-                    closed_at=now,
-                    closed_by_id=actor.user_id,
-                    reason=why,
-                ),
-            )
-            if closure is not None:
-                audit.record(
-                    session,
-                    actor,
-                    "entry.close",
-                    at=now,
-                    election_id=election_id,
-                    object_type="unit",
-                    object_key=unit.code,
-                    unit_path=unit.path,
-                    after={"closed": True, "request_id": row.id},
-                    reason=why,
-                )
-        row.state = ClosureRequestState.CONFIRMED
-        row.decided_by_id = actor.user_id
-        row.decided_at = now
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "entry.close_request_confirmed",
-            at=now,
-            election_id=election_id,
-            object_type="closure_request",
-            object_key=f"{unit.code}/{row.id}",
-            unit_path=unit.path,
-            before={"state": str(ClosureRequestState.REQUESTED)},
-            after={"state": str(ClosureRequestState.CONFIRMED)},
-            reason=why,
+        close_unit(
+            session, actor, election_id, unit, now=now, reason=why, note={"request_id": row.id}
         )
-        return RequestChange(
-            changed=True, request_id=row.id, data_version=bump_version(session, election_id)
+        return _decide(
+            session, actor, election_id, row, unit, ClosureRequestState.CONFIRMED, now, why
         )
 
 
@@ -220,23 +216,6 @@ def decline_closure_request(
             return RequestChange(changed=False, request_id=row.id)
         if row.state is not ClosureRequestState.REQUESTED:
             raise _already_decided(row)
-        row.state = ClosureRequestState.DECLINED
-        row.decided_by_id = actor.user_id
-        row.decided_at = now
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "entry.close_request_declined",
-            at=now,
-            election_id=election_id,
-            object_type="closure_request",
-            object_key=f"{unit.code}/{row.id}",
-            unit_path=unit.path,
-            before={"state": str(ClosureRequestState.REQUESTED)},
-            after={"state": str(ClosureRequestState.DECLINED)},
-            reason=why,
-        )
-        return RequestChange(
-            changed=True, request_id=row.id, data_version=bump_version(session, election_id)
+        return _decide(
+            session, actor, election_id, row, unit, ClosureRequestState.DECLINED, now, why
         )

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from data.clock import Clock
 from data.db import Database
-from data.models import EntryClosure, WindowException
+from data.models import EntryClosure, Unit, WindowException
 from data.permissions import Action
 from data.services import audit
 from data.services.actor import Actor
@@ -53,33 +54,49 @@ def close_entry(
         load_election(session, election_id)
         unit = find_unit(session, election_id, unit_code)
         authorize(session, election_id, actor, Action.CLOSE_ENTRY, unit)
-        if closure_over(session, election_id, unit) is not None:
+        if not close_unit(session, actor, election_id, unit, now=now, reason=reason):
             return EntryChange(changed=False)
-        row = insert_or_none(
-            session,
-            EntryClosure(
-                election_id=election_id,
-                unit_id=unit.id,
-                closed_at=now,
-                closed_by_id=actor.user_id,
-                reason=reason,
-            ),
-        )
-        if row is None:
-            return EntryChange(changed=False)
-        audit.record(
-            session,
-            actor,
-            "entry.close",
-            at=now,
-            election_id=election_id,
-            object_type="unit",
-            object_key=unit.code,
-            unit_path=unit.path,
-            after={"closed": True},
-            reason=reason,
-        )
         return EntryChange(changed=True, data_version=bump_version(session, election_id))
+
+
+def close_unit(
+    session: Session,
+    actor: Actor,
+    election_id: int,
+    unit: Unit,
+    *,
+    now: datetime,
+    reason: str | None,
+    note: dict[str, object] | None = None,
+) -> bool:
+    """Close entry for ``unit`` inside the caller's transaction, audited; False if it was."""
+    if closure_over(session, election_id, unit) is not None:
+        return False
+    row = insert_or_none(
+        session,
+        EntryClosure(
+            election_id=election_id,
+            unit_id=unit.id,
+            closed_at=now,
+            closed_by_id=actor.user_id,
+            reason=reason,
+        ),
+    )
+    if row is None:  # closed concurrently
+        return False
+    audit.record(
+        session,
+        actor,
+        "entry.close",
+        at=now,
+        election_id=election_id,
+        object_type="unit",
+        object_key=unit.code,
+        unit_path=unit.path,
+        after={"closed": True, **(note or {})},
+        reason=reason,
+    )
+    return True
 
 
 def reopen_entry(
