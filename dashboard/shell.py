@@ -50,7 +50,7 @@ def _navbar(pages: list[ModuleType]):  # type: ignore[no-untyped-def]
                 type="hidden", name=CSRF_FIELD, value=csrf_token() if has_request_context() else ""
             ),
             html.Button(
-                tr("Đăng xuất", "Log out"), type="submit", className="btn btn-outline-light btn-sm"
+                tr("Đăng xuất", "Log out"), type="submit", className="btn btn-outline-light btn-sm text-nowrap"
             ),
         ],
         method="post",
@@ -60,15 +60,15 @@ def _navbar(pages: list[ModuleType]):  # type: ignore[no-untyped-def]
     # On a phone the links and the account fold behind the toggler.
     menu = dbc.Collapse(
         [
-            dbc.Nav(links, navbar=True, className="me-auto"),
+            dbc.Nav(links, navbar=True, className="me-auto flex-wrap"),
             html.Div(
                 [
-                    html.Span(who, className="text-light small"),
+                    html.Span(who, className="text-light small d-none d-xxl-inline", title=who),
                     html.A("VI", href="/lang/vi", className="link-light small ms-3"),
                     html.A("EN", href="/lang/en", className="link-light small ms-1"),
                     logout,
                 ],
-                className="d-flex align-items-center flex-wrap gap-1",
+                className="d-flex align-items-center flex-nowrap gap-1",
             ),
         ],
         id="nav-menu",
@@ -86,7 +86,7 @@ def _navbar(pages: list[ModuleType]):  # type: ignore[no-untyped-def]
         ),
         color="dark",
         dark=True,
-        expand="lg",
+        expand="xl",
     )
 
 
