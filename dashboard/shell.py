@@ -50,7 +50,9 @@ def _navbar(pages: list[ModuleType]):  # type: ignore[no-untyped-def]
                 type="hidden", name=CSRF_FIELD, value=csrf_token() if has_request_context() else ""
             ),
             html.Button(
-                tr("Đăng xuất", "Log out"), type="submit", className="btn btn-outline-light btn-sm text-nowrap"
+                tr("Đăng xuất", "Log out"),
+                type="submit",
+                className="btn btn-outline-light btn-sm text-nowrap",
             ),
         ],
         method="post",
