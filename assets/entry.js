@@ -23,7 +23,11 @@
 
   function visibleFields(scope) {
     return Array.prototype.map.call(scope.querySelectorAll(".entry-field"), boxOf)
-      .filter(function (el) { return el && !el.disabled && el.offsetParent !== null; });
+      .filter(function (el) {
+        // boxes folded inside a closed <details> (the optional breakdown) are skipped
+        return el && !el.disabled && el.offsetParent !== null &&
+          !el.closest("details:not([open])");
+      });
   }
 
   /* Enter acts on key-up: moving the focus on key-down would hand the rest of the key
@@ -133,23 +137,27 @@
         return out;
       },
       /* Tally: one draft per polling area × level. */
-      tallyDrafts: function (counts, votes, version, ctx, drafts) {
+      tallyDrafts: function (counts, votes, types, version, ctx, drafts) {
         var cc = window.dash_clientside.callback_context;
         if (!ctx || !ctx.prefix || !ctx.editable) { return window.dash_clientside.no_update; }
         var out = Object.assign({}, drafts || {});
-        var typed = { counts: {}, votes: {} };
+        var typed = { counts: {}, votes: {}, types: {} };
         cc.inputs_list[0].forEach(function (item) {
           typed.counts[item.id.f] = item.value == null ? "" : String(item.value);
         });
         cc.inputs_list[1].forEach(function (item) {
           typed.votes[String(item.id.cand)] = item.value == null ? "" : String(item.value);
         });
+        cc.inputs_list[2].forEach(function (item) {
+          typed.types[String(item.id.k)] = item.value == null ? "" : String(item.value);
+        });
         var base = ctx.base || {};
-        if (same(typed.counts, base.counts) && same(typed.votes, base.votes)) {
+        if (same(typed.counts, base.counts) && same(typed.votes, base.votes) &&
+            same(typed.types, base.types || {})) {
           delete out[ctx.prefix];
         } else {
           out[ctx.prefix] = {
-            counts: typed.counts, votes: typed.votes,
+            counts: typed.counts, votes: typed.votes, types: typed.types,
             version: version === undefined ? null : version,
             at: new Date().toISOString()
           };

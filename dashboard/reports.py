@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, Response, abort, send_file
 from sqlalchemy.orm import Session
 
 from dashboard.context import AppContext
-from data.enums import Level, ResultStatus
+from data.enums import DoubleCheck, Level, ResultStatus
 from data.permissions import Action
 from data.read_models.entry import tally_form
 from data.read_models.progress import NotFound
@@ -150,6 +150,16 @@ def create_reports_blueprint(ctx: AppContext) -> Blueprint:
                 abort(404)
             status = constituency_result(s, eid, form.constituency_code).status
         check_visible(status, eid, f"tally {area_code!r}/{level}")
+        sheet = form.sheet
+        if (
+            sheet is not None
+            and sheet.double_check is DoubleCheck.AWAITING
+            and sheet.entered_by_id != guard.principal().user_id
+        ):
+            # Double entry: the second operator must type the paper blind.
+            raise guard.refuse(
+                Action.VIEW_RESULTS, f"tally {area_code!r}/{level} awaiting its second entry", eid
+            )
         now = ctx.clock.now()
         return deliver(
             lambda s: tally_report(s, eid, area_code, Level(level), now),

@@ -63,6 +63,19 @@ class WindowKind(StrEnum):
     TURNOUT = "turnout"  # cumulative voters who voted
 
 
+class DoubleCheck(StrEnum):
+    """Where a tally sheet stands under double entry (nhập hai lần)."""
+
+    AWAITING = "awaiting"  # entered once, waiting for the blind second entry
+    MATCHED = "matched"  # both entries agree
+    DIFFERS = "differs"  # the entries disagree: the commune committee resolves
+    RESOLVED = "resolved"  # the committee chose the figures from the paper
+
+    @property
+    def counted(self) -> bool:
+        return self in (DoubleCheck.MATCHED, DoubleCheck.RESOLVED)
+
+
 class Gender(StrEnum):
     MALE = "M"
     FEMALE = "F"

@@ -26,12 +26,14 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    true,
 )
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from data.enums import (
+    DoubleCheck,
     ElectionKind,
     ElectionStatus,
     Gender,
@@ -295,6 +297,23 @@ class TallySheet(_EntryRecord, Base):
     ballot_types: Mapped[list[BallotTypeCount]] = relationship(
         cascade="all, delete-orphan", order_by="BallotTypeCount.names_kept"
     )
+    # Under double entry a sheet counts only once a blind second entry matched it or the
+    # commune committee resolved the differences; without double entry it counts at once.
+    double_check: Mapped[DoubleCheck | None] = mapped_column(_enum(DoubleCheck))
+    counted: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class TallySecondEntry(_EntryRecord, Base):
+    """The blind second entry of a tally sheet, kept beside the first for comparison."""
+
+    __tablename__ = "tally_second_entry"
+    __table_args__ = (UniqueConstraint("sheet_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("election.id", ondelete="CASCADE"))
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("tally_sheet.id", ondelete="CASCADE"))
+    # The figures as in the audit log's snapshot: counts, "votes" and "ballot_types".
+    figures: Mapped[dict[str, Any]] = mapped_column(JsonType)
 
 
 class TallyVote(Base):
@@ -450,6 +469,7 @@ class ClosureRequestState(StrEnum):
     REQUESTED = "requested"
     CONFIRMED = "confirmed"
     DECLINED = "declined"
+    WITHDRAWN = "withdrawn"  # the commune took its request back before a decision
 
 
 class ClosureRequest(Base):

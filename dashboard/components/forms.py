@@ -21,7 +21,7 @@ from auth.i18n import current_lang, tr
 from data.clock import LOCAL_TZ
 from data.numbers import format_int
 from data.rules.findings import Finding, Severity
-from data.services.errors import ServiceError, StaleVersion
+from data.services.errors import RuleErrors, ServiceError, StaleVersion, WarningsNotConfirmed
 
 _NUMBER = re.compile(r"^-?\d+$")
 
@@ -120,7 +120,19 @@ def problems(items: Iterable[Mapping[str, str]]) -> html.Ul:
 
 
 def refusal(error: ServiceError, labels: Mapping[str, str] | None = None) -> html.Div:
-    """A refused save: its messages, and for a stale version both sets of figures."""
+    """A refused save: its messages, and for a stale version both sets of figures.
+
+    Rule findings are already listed beside the boxes as the operator types, so a save they
+    refused names only their codes here instead of repeating each message."""
+    if isinstance(error, RuleErrors | WarningsNotConfirmed):
+        codes = sorted({f.code for f in error.findings})
+        text = tr(
+            "Chưa lưu — cần xử lý: " + ", ".join(codes) + " (xem phần kiểm tra).",
+            "Not saved — still to fix: " + ", ".join(codes) + " (see the checks).",
+        )
+        return html.Div(
+            html.Span(text, className="text-danger small"), className="refusal", role="alert"
+        )
     body: list[Any] = [problems(error.errors(lang()))]
     if isinstance(error, StaleVersion):
         body.append(stale_table(error, labels or {}))

@@ -43,6 +43,7 @@ from data.services.closure_requests import (
     confirm_closure_request,
     decline_closure_request,
     request_closure,
+    withdraw_closure_request,
 )
 from data.services.entry import close_entry, grant_window_exception, reopen_entry
 from data.services.errors import Forbidden, InvalidRequest, ServiceError
@@ -58,6 +59,7 @@ STATE_TEXT = {
     ClosureRequestState.REQUESTED: ("Chờ cấp trên xác nhận", "Awaiting the upper level"),
     ClosureRequestState.CONFIRMED: ("Đã xác nhận", "Confirmed"),
     ClosureRequestState.DECLINED: ("Bị từ chối", "Declined"),
+    ClosureRequestState.WITHDRAWN: ("Đã rút đề nghị", "Withdrawn"),
 }
 
 
@@ -142,6 +144,17 @@ def _ask_panel() -> dbc.Card:
                 id="ec-ask-btn",
                 color="primary",
                 size="sm",
+            ),
+            dbc.Button(
+                tr("Rút đề nghị", "Withdraw the request"),
+                id="ec-withdraw-btn",
+                color="outline-secondary",
+                size="sm",
+                className="ms-2",
+                title=tr(
+                    "Rút lại đề nghị đang chờ (ví dụ còn số liệu cần sửa).",
+                    "Take back a pending request (e.g. a figure still needs fixing).",
+                ),
             ),
             html.Div(id="ec-ask-msg", className="mt-2"),
         ],
@@ -292,17 +305,40 @@ def register(app: Dash, ctx: AppContext) -> None:
         Output("ec-ask-msg", "children"),
         Output("ec-ask-done", "data"),
         Input("ec-ask-btn", "n_clicks"),
+        Input("ec-withdraw-btn", "n_clicks"),
         State("ec-election", "value"),
         State("ec-ask-reason", "value"),
         State("ec-ask-confirm", "value"),
         prevent_initial_call=True,
     )
-    def ask(clicks, election_id, reason, confirm):  # type: ignore[no-untyped-def]
+    def ask(clicks, withdraw_clicks, election_id, reason, confirm):  # type: ignore[no-untyped-def]
         who = ctx.guard.require(Action.CLOSE_ENTRY)
-        if not _clicked(clicks) or election_id is None:
+        withdrawing = dash_ctx.triggered_id == "ec-withdraw-btn"
+        if not _clicked(withdraw_clicks if withdrawing else clicks) or election_id is None:
             raise PreventUpdate
         scope = ctx.guard.scope(election_id)  # the user's own unit, never the browser's
         ctx.guard.unit(election_id, scope.code, Action.CLOSE_ENTRY)
+        if withdrawing:
+            try:
+                taken = withdraw_closure_request(
+                    ctx.db,
+                    who.actor(),
+                    election_id,
+                    scope.code,
+                    clock=ctx.clock,
+                    reason=_text(reason),
+                )
+            except (Forbidden, NotAuthenticated):
+                raise
+            except ServiceError as error:
+                return refusal(error), no_update
+            if not taken.changed:
+                return _need(
+                    ("Không có đề nghị nào đang chờ.", "No request is pending.")
+                ), no_update
+            return _done(
+                tr("Đã rút đề nghị kết thúc nhập liệu.", "Request withdrawn.")
+            ), taken.data_version or no_update
         if not _ticked(confirm):
             return _need(("Hãy đánh dấu ô xác nhận.", "Tick the confirmation box.")), no_update
         try:

@@ -34,6 +34,8 @@ STATUS_TEXT = {
     CellStatus.LATE: ("Quá hạn, chưa nhập", "Late, missing"),
     CellStatus.PENDING: ("Chưa đến giờ", "Not open yet"),
     CellStatus.CLOSED: ("Đã kết thúc nhập liệu", "Entry closed"),
+    CellStatus.AWAITING: ("Chờ nhập lần hai", "Awaiting second entry"),
+    CellStatus.DIFFERS: ("Hai lần nhập khác nhau", "Entries differ"),
 }
 STATUS_MARK = {
     CellStatus.MISSING: "○",
@@ -42,6 +44,8 @@ STATUS_MARK = {
     CellStatus.LATE: "✗",
     CellStatus.PENDING: "·",
     CellStatus.CLOSED: "■",
+    CellStatus.AWAITING: "½",
+    CellStatus.DIFFERS: "≠",
 }
 
 

@@ -9,6 +9,7 @@ refused with both sets of figures side by side.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -34,12 +35,13 @@ from dashboard.components.forms import (
 )
 from dashboard.components.selection import register_selection, selection_bar
 from dashboard.context import AppContext
-from data.enums import Level
+from data.enums import DoubleCheck, Level
 from data.numbers import format_int, format_percent, percent_of
 from data.permissions import Action
 from data.read_models.entry import COUNTS, TallyForm, area_levels, commune_areas, tally_form
 from data.rules.findings import Finding, Severity
 from data.rules.tally import TallyContext, TallyFigures, check_tally, vote_field
+from data.services.double_entry import resolve_differences, save_second_entry
 from data.services.errors import Forbidden, ServiceError, StaleVersion
 from data.services.tally import TallyInput, save_tally_sheet
 
@@ -49,6 +51,31 @@ ACTION = Action.ENTER
 PREFIX = "tl"
 COUNT_ID = "tl-count"
 VOTE_ID = "tl-vote"
+BTYPE_ID = "tl-btype"  # optional breakdown: valid ballots that kept k names
+
+
+class Mode(StrEnum):
+    """How this user enters this sheet (double entry: a blind second entry, a resolution)."""
+
+    SINGLE = "single"  # no double entry
+    FIRST = "first"
+    SECOND = "second"  # blind: the first entry is never sent to this browser
+    RESOLVE = "resolve"  # the entries differ: the committee types the paper's figures
+
+
+def entry_mode(form: TallyForm, user_id: int | None) -> Mode:
+    if not form.double_entry:
+        return Mode.SINGLE
+    sheet, second = form.sheet, form.second
+    if sheet is None:
+        return Mode.FIRST
+    if sheet.double_check is DoubleCheck.DIFFERS:
+        return Mode.RESOLVE
+    if second is not None and second.entered_by_id == user_id:
+        return Mode.SECOND
+    if sheet.entered_by_id == user_id or second is not None:
+        return Mode.FIRST
+    return Mode.SECOND
 
 
 def count_labels() -> dict[str, str]:
@@ -170,19 +197,24 @@ def register(app: Dash, ctx: AppContext) -> None:
                 None,
             )
         now = ctx.clock.now()
+        mode = entry_mode(form, who.user_id)
         banner, editable = _banner(form, now)
-        prefix = draft_prefix(who.user_id, election_id, "tally", pa.code, str(level))
+        prefix = draft_prefix(who.user_id, election_id, f"tally-{mode}", pa.code, str(level))
         draft = (drafts or {}).get(prefix) if isinstance(drafts, dict) else None
-        body, _version = _form(form, editable, draft)
+        body, _version = _form(form, editable, draft, mode)
         data = {
             "eid": election_id,
             "area": pa.code,
             "level": str(level),
             "prefix": prefix,
             "editable": editable,
-            "base": _stored_values(form),
+            "base": _stored_values(form, mode),
+            "mode": str(mode),
         }
-        if form.sheet is not None:  # the stored minutes, as entered (the route re-checks)
+        double = _double_banner(form, mode)
+        if double is not None:
+            banner = [double, banner] if banner is not None else double
+        if form.sheet is not None and mode is not Mode.SECOND:  # the stored minutes
             base = f"/reports/{election_id}/tally/{pa.code}/{level}"
             links = html.Div(
                 [
@@ -206,9 +238,10 @@ def register(app: Dash, ctx: AppContext) -> None:
         Output("tl-warn", "data"),
         Input({"type": COUNT_ID, "f": ALL}, "value"),
         Input({"type": VOTE_ID, "cand": ALL}, "value"),
+        Input({"type": BTYPE_ID, "k": ALL}, "value"),
         State("tl-ctx", "data"),
     )
-    def live(_counts, _votes, data):  # type: ignore[no-untyped-def]
+    def live(_counts, _votes, _types, data):  # type: ignore[no-untyped-def]
         ctx.guard.require(Action.ENTER)
         if not isinstance(data, dict):
             return no_update, no_update, no_update, no_update
@@ -218,12 +251,14 @@ def register(app: Dash, ctx: AppContext) -> None:
         if form is None:
             return None, None, {"display": "none"}, []
         counts, votes = _typed(dash_ctx.inputs_list[0], dash_ctx.inputs_list[1])
-        bad = _bad_labels(form, counts, votes)
+        types = _typed_types(dash_ctx.inputs_list[2], form.seats)
+        bad = _bad_labels(form, counts, votes) + _bad_types(types)
         if bad:
             return None, problems([bad_number(x) for x in bad]), {"display": "none"}, []
         parsed_counts = {k: parse_count(v) for k, v in counts.items()}
         parsed_votes = {c.id: parse_count(votes.get(c.id)) for c in form.candidates}
-        findings = _live_findings(form, parsed_counts, parsed_votes)
+        parsed_types = {k: parse_count(v) for k, v in types.items()}
+        findings = _live_findings(form, parsed_counts, parsed_votes, parsed_types)
         warnings = sorted({f.code for f in findings if f.severity is Severity.WARNING})
         if any(f.severity is Severity.ERROR for f in findings):
             warnings = []  # errors first: nothing to confirm until they are fixed
@@ -248,14 +283,16 @@ def register(app: Dash, ctx: AppContext) -> None:
         Input("tl-save", "n_clicks"),
         State({"type": COUNT_ID, "f": ALL}, "value"),
         State({"type": VOTE_ID, "cand": ALL}, "value"),
+        State({"type": BTYPE_ID, "k": ALL}, "value"),
         State("tl-confirm", "value"),
         State("tl-reason", "value"),
         State("tl-warn", "data"),
         State("tl-version", "data"),
         State("tl-ctx", "data"),
+        State("tl-resolve-reason", "value"),
         prevent_initial_call=True,
     )
-    def save(clicks, _c, _v, confirm, reason, warn, version, data):  # type: ignore[no-untyped-def]
+    def save(clicks, _c, _v, _t, confirm, reason, warn, version, data, resolution):  # type: ignore[no-untyped-def]
         who = ctx.guard.require(Action.ENTER)
         if not clicks or not isinstance(data, dict):
             return no_update, no_update
@@ -267,10 +304,12 @@ def register(app: Dash, ctx: AppContext) -> None:
         ):
             version = -2  # nonsense from the browser: can only be refused as stale
         counts, votes = _typed(dash_ctx.states_list[0], dash_ctx.states_list[1])
+        types = _typed_types(dash_ctx.states_list[2], None)
         labels = count_labels()
         try:
             parsed_counts = {k: parse_count(counts.get(k)) for k in COUNTS}
             parsed_votes = {int(k): parse_count(v) for k, v in votes.items()}
+            parsed_types = {k: parse_count(v) for k, v in types.items()}
         except (BadNumber, ValueError):
             with ctx.db.read() as s:
                 form = tally_form(s, data["eid"], pa.code, Level(data["level"]))
@@ -280,25 +319,75 @@ def register(app: Dash, ctx: AppContext) -> None:
         empty += [tr("phiếu bầu của một người ứng cử", "a candidate's votes")] * any(
             v is None for v in parsed_votes.values()
         )
+        if any(v is not None for v in parsed_types.values()):
+            empty += [type_label(k) for k, v in sorted(parsed_types.items()) if v is None]
         if empty:
             return problems([empty_boxes(empty)]), no_update
+        breakdown = (
+            {k: v for k, v in parsed_types.items() if v is not None}
+            if any(v is not None for v in parsed_types.values())
+            else None
+        )
         confirmed = [str(c) for c in (warn or [])] if confirm and "ok" in confirm else []
-        try:
-            saved = save_tally_sheet(
-                ctx.db,
-                who.actor(),
-                data["eid"],
-                TallyInput(
-                    pa.code,
-                    Level(data["level"]),
-                    **{k: v for k, v in parsed_counts.items()},  # type: ignore[arg-type]
-                    votes={k: v for k, v in parsed_votes.items()},  # type: ignore[misc]
+        level = Level(data["level"])
+        with ctx.db.read() as s:
+            current = tally_form(s, data["eid"], pa.code, level)
+        mode = entry_mode(current, who.user_id) if current else Mode.SINGLE
+        if mode != data.get("mode", Mode.SINGLE):  # saved by someone else meanwhile
+            return (
+                dbc.Alert(
+                    tr(
+                        "Tình trạng nhập hai lần của biên bản này vừa thay đổi. "
+                        "Hãy tải lại trang trước khi lưu.",
+                        "This sheet's double-entry state has just changed. "
+                        "Reload the page before saving.",
+                    ),
+                    color="warning",
+                    className="py-2 mb-0",
                 ),
-                clock=ctx.clock,
-                confirm=confirmed,
-                reason=(reason or "").strip() or None,
-                expected_version=version,
+                no_update,
             )
+        sheet = TallyInput(
+            pa.code,
+            level,
+            **{k: v for k, v in parsed_counts.items()},  # type: ignore[arg-type]
+            votes={k: v for k, v in parsed_votes.items()},  # type: ignore[misc]
+            ballot_types=breakdown,
+        )
+        reason = (reason or "").strip() or None
+        try:
+            if mode is Mode.SECOND:
+                saved = save_second_entry(
+                    ctx.db,
+                    who.actor(),
+                    data["eid"],
+                    sheet,
+                    clock=ctx.clock,
+                    confirm=confirmed,
+                    reason=reason,
+                )
+            elif mode is Mode.RESOLVE:
+                saved = resolve_differences(
+                    ctx.db,
+                    who.actor(),
+                    data["eid"],
+                    sheet,
+                    clock=ctx.clock,
+                    reason=resolution.strip() if isinstance(resolution, str) else None,
+                    confirm=confirmed,
+                    expected_version=version,
+                )
+            else:
+                saved = save_tally_sheet(
+                    ctx.db,
+                    who.actor(),
+                    data["eid"],
+                    sheet,
+                    clock=ctx.clock,
+                    confirm=confirmed,
+                    reason=reason,
+                    expected_version=version,
+                )
         except (Forbidden, NotAuthenticated):
             raise
         except ServiceError as error:
@@ -318,6 +407,13 @@ def register(app: Dash, ctx: AppContext) -> None:
                 f"✓ Không có gì thay đổi (phiên bản {saved.version})",
                 f"✓ Nothing changed (version {saved.version})",
             )
+        if mode is not Mode.SINGLE:
+            with ctx.db.read() as s:
+                after = tally_form(s, data["eid"], pa.code, level)
+            state = after.sheet.double_check if after and after.sheet else None
+            text = [text, html.Br(), _double_state(state)]
+        if mode is Mode.SECOND:
+            return dbc.Alert(text, color="success", className="py-2 mb-0 saved-mark"), no_update
         return dbc.Alert(text, color="success", className="py-2 mb-0 saved-mark"), saved.version
 
     app.clientside_callback(
@@ -325,6 +421,7 @@ def register(app: Dash, ctx: AppContext) -> None:
         Output("tl-drafts", "data"),
         Input({"type": COUNT_ID, "f": ALL}, "value"),
         Input({"type": VOTE_ID, "cand": ALL}, "value"),
+        Input({"type": BTYPE_ID, "k": ALL}, "value"),
         State("tl-version", "data"),
         State("tl-ctx", "data"),
         State("tl-drafts", "data"),
@@ -362,6 +459,24 @@ def _typed(
     return counts, votes
 
 
+def type_label(k: int) -> str:
+    return tr(f"Số phiếu bầu {k} đại biểu", f"Ballots keeping {k} names")
+
+
+def _typed_types(items: list[dict], seats: int | None) -> dict[int, Any]:
+    """The breakdown boxes by k; ids the browser made up (k not an int in 1..seats) dropped."""
+    types: dict[int, Any] = {}
+    for item in items:
+        k = item.get("id", {}).get("k") if isinstance(item.get("id"), dict) else None
+        if isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= (seats or 10_000):
+            types[k] = item.get("value")
+    return types
+
+
+def _bad_types(types: dict[int, Any]) -> list[str]:
+    return [type_label(k) for k, v in sorted(types.items()) if _bad(v)]
+
+
 def _bad(value: object) -> bool:
     try:
         parse_count(value)
@@ -379,7 +494,10 @@ def _bad_labels(form: TallyForm, counts: dict[str, Any], votes: dict[Any, Any]) 
 
 
 def _live_findings(
-    form: TallyForm, counts: dict[str, int | None], votes: dict[int, int | None]
+    form: TallyForm,
+    counts: dict[str, int | None],
+    votes: dict[int, int | None],
+    types: dict[int, int | None] | None = None,
 ) -> list[Finding]:
     """The rules over what is typed so far: a box not typed yet counts as 0, and findings
     about untyped boxes are held back until they are typed."""
@@ -389,9 +507,13 @@ def _live_findings(
         missing.add("votes")
     if len(missing) == len(COUNTS) + len(votes) + (1 if votes else 0):
         return []
+    typed_types = {k: v for k, v in (types or {}).items() if v is not None}
+    if types and len(typed_types) < len(types):
+        missing.add("ballot_types")  # judged once the whole breakdown is typed
     figures = TallyFigures(
         *(counts.get(k) or 0 for k in COUNTS),
         votes={k: v or 0 for k, v in votes.items()},
+        ballot_types=typed_types or None,
     )
     context = TallyContext(
         seats=form.seats,
@@ -500,24 +622,183 @@ def _banner(form: TallyForm, now) -> tuple[Any, bool]:  # type: ignore[no-untype
     return None, True
 
 
-def _stored_values(form: TallyForm) -> dict[str, Any]:
-    sheet = form.sheet
+def _stored_values(form: TallyForm, mode: Mode) -> dict[str, Any]:
+    """What the boxes start with: never the first entry's figures for a blind second entry;
+    for a resolution, only the figures both entries agree on."""
+    counts: dict[str, int | None] = {k: None for k in COUNTS}
+    votes: dict[int, int | None] = {c.id: None for c in form.candidates}
+    types: dict[int, int | None] = {k: None for k in range(1, form.seats + 1)}
+    first, second = form.sheet, form.second
+    shown = second if mode is Mode.SECOND else first
+    if mode is Mode.RESOLVE and first is not None and second is not None:
+        counts.update({k: v for k, v in first.counts.items() if second.counts.get(k) == v})
+        votes.update(
+            {
+                cid: first.votes.get(cid)
+                for cid in votes
+                if first.votes.get(cid) == second.votes.get(cid)
+            }
+        )
+        types.update(
+            {
+                k: first.ballot_types.get(k)
+                for k in types
+                if first.ballot_types.get(k) == second.ballot_types.get(k)
+            }
+        )
+    elif shown is not None:
+        counts.update(shown.counts)
+        votes.update({cid: shown.votes.get(cid) for cid in votes})
+        types.update({k: shown.ballot_types.get(k) for k in types})
     return {
-        "counts": {k: as_text(sheet.counts[k]) if sheet else "" for k in COUNTS},
-        "votes": {
-            str(c.id): as_text(sheet.votes.get(c.id)) if sheet else "" for c in form.candidates
-        },
+        "counts": {k: as_text(v) for k, v in counts.items()},
+        "votes": {str(cid): as_text(v) for cid, v in votes.items()},
+        "types": {str(k): as_text(v) for k, v in types.items()},
     }
 
 
-def _form(form: TallyForm, editable: bool, draft: Any) -> tuple[Any, int | None]:
+def _double_state(state: DoubleCheck | None) -> Any:
+    text = {
+        DoubleCheck.AWAITING: (
+            "Đang chờ người thứ hai nhập lại biên bản (chưa được tính vào kết quả).",
+            "Waiting for a second operator to re-enter the sheet (not counted yet).",
+        ),
+        DoubleCheck.MATCHED: (
+            "Hai lần nhập khớp nhau: biên bản được tính vào kết quả.",
+            "Both entries match: the sheet counts.",
+        ),
+        DoubleCheck.DIFFERS: (
+            "Hai lần nhập khác nhau: Ủy ban bầu cử xã đối chiếu với bản giấy và quyết định "
+            "(chưa được tính vào kết quả).",
+            "The two entries differ: the commune committee checks the paper and decides "
+            "(not counted yet).",
+        ),
+        DoubleCheck.RESOLVED: (
+            "Khác biệt đã được giải quyết: biên bản được tính vào kết quả.",
+            "Differences resolved: the sheet counts.",
+        ),
+    }
+    if state is None:
+        return ""
+    return html.Span(tr(*text[state]), className=f"double-state double-{state}")
+
+
+def _double_banner(form: TallyForm, mode: Mode) -> Any:
+    if mode is Mode.SINGLE:
+        return None
+    if mode is Mode.SECOND:
+        return dbc.Alert(
+            tr(
+                "Nhập hai lần — lần nhập thứ hai: gõ lại toàn bộ biên bản từ bản giấy. "
+                "Số liệu lần đầu được ẩn; hệ thống tự so sánh khi lưu.",
+                "Double entry — second entry: type the whole sheet again from the paper. "
+                "The first entry is hidden; the two are compared when you save.",
+            ),
+            color="info",
+            className="py-2 double-second",
+        )
+    if mode is Mode.RESOLVE:
+        return dbc.Alert(
+            [
+                html.Div(
+                    tr(
+                        "Hai lần nhập khác nhau. Đối chiếu với bản giấy, gõ số đúng vào các ô "
+                        "để trống (các ô hai lần nhập giống nhau đã điền sẵn), ghi lý do rồi lưu.",
+                        "The two entries differ. Check the paper, type the right figures into "
+                        "the empty boxes (boxes both entries agree on are filled in), give a "
+                        "reason and save.",
+                    ),
+                    className="mb-2",
+                ),
+                _differences(form),
+            ],
+            color="warning",
+            className="py-2 double-resolve",
+        )
+    state = form.sheet.double_check if form.sheet else None
+    return html.Div(_double_state(state), className="mb-2 small") if state else None
+
+
+def _differences(form: TallyForm) -> Any:
+    """The boxes where the two entries disagree, side by side."""
+    lang = current_lang()
+    first, second = form.sheet, form.second
+    if first is None or second is None:
+        return None
+    labels = count_labels()
+    rows = [
+        (labels[k], first.counts.get(k), second.counts.get(k))
+        for k in COUNTS
+        if first.counts.get(k) != second.counts.get(k)
+    ]
+    rows += [
+        (f"{c.ballot_order}. {c.full_name}", first.votes.get(c.id), second.votes.get(c.id))
+        for c in form.candidates
+        if first.votes.get(c.id) != second.votes.get(c.id)
+    ]
+    rows += [
+        (type_label(k), first.ballot_types.get(k), second.ballot_types.get(k))
+        for k in range(1, form.seats + 1)
+        if first.ballot_types.get(k) != second.ballot_types.get(k)
+    ]
+
+    def n(value: int | None) -> str:
+        return "—" if value is None else format_int(value, lang)
+
+    return html.Table(
+        [
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th(tr("Ô", "Box")),
+                        html.Th(
+                            tr(f"Lần 1 ({first.entered_by})", f"1st ({first.entered_by})"),
+                            className="text-end",
+                        ),
+                        html.Th(
+                            tr(f"Lần 2 ({second.entered_by})", f"2nd ({second.entered_by})"),
+                            className="text-end",
+                        ),
+                    ]
+                )
+            ),
+            html.Tbody(
+                [
+                    html.Tr(
+                        [
+                            html.Th(label, scope="row", className="fw-normal"),
+                            html.Td(n(a), className="text-end"),
+                            html.Td(n(b), className="text-end"),
+                        ]
+                    )
+                    for label, a, b in rows
+                ]
+            ),
+        ],
+        className="table table-sm mb-0 double-differences",
+    )
+
+
+def _form(form: TallyForm, editable: bool, draft: Any, mode: Mode) -> tuple[Any, int | None]:
     lang = current_lang()
     labels = count_labels()
-    stored = _stored_values(form)
+    stored = _stored_values(form, mode)
     values = stored
     version = form.sheet.version if form.sheet else None
     note: Any = None
-    if form.sheet is not None:
+    if mode is Mode.SECOND:
+        note = (
+            html.Span(
+                tr(
+                    f"Lần nhập thứ hai đã lưu (phiên bản {form.second.version})",
+                    f"Second entry saved (version {form.second.version})",
+                ),
+                className="text-muted small",
+            )
+            if form.second is not None
+            else None
+        )
+    elif form.sheet is not None:
         note = html.Span(
             tr(f"Đã lưu (phiên bản {form.sheet.version})", f"Saved (version {form.sheet.version})")
             + (tr(" · nhập thay", " · on behalf") if form.sheet.on_behalf else "")
@@ -535,6 +816,10 @@ def _form(form: TallyForm, editable: bool, draft: Any) -> tuple[Any, int | None]
             "votes": {
                 str(c.id): str((draft.get("votes") or {}).get(str(c.id)) or "")
                 for c in form.candidates
+            },
+            "types": {
+                str(k): str((draft.get("types") or {}).get(str(k)) or "")
+                for k in range(1, form.seats + 1)
             },
         }
         if typed != stored:
@@ -653,14 +938,70 @@ def _form(form: TallyForm, editable: bool, draft: Any) -> tuple[Any, int | None]
         ],
         className="table table-sm align-middle tally-table mb-2",
     )
+    type_rows = [
+        html.Tr(
+            [
+                html.Td(f"{k}.", className="text-muted small num"),
+                html.Th(html.Label(type_label(k)), scope="row", className="fw-normal"),
+                html.Td(
+                    count_input(
+                        {"type": BTYPE_ID, "k": k},
+                        values["types"][str(k)],
+                        label="",
+                        disabled=not editable,
+                    ),
+                    className="cell-count",
+                ),
+            ]
+        )
+        for k in range(1, form.seats + 1)
+    ]
+    breakdown = html.Details(
+        [
+            html.Summary(
+                tr(
+                    "Phân loại phiếu hợp lệ theo số đại biểu được bầu (không bắt buộc)",
+                    "Valid ballots by number of names kept (optional)",
+                ),
+                className="small fw-semibold",
+            ),
+            html.Div(
+                tr(
+                    "Nếu nhập, gõ đủ mọi ô (kể cả 0); tổng phải bằng số phiếu hợp lệ.",
+                    "If used, type every box (zeros too); they must add up to the valid ballots.",
+                ),
+                className="small text-muted",
+            ),
+            html.Table(html.Tbody(type_rows), className="table table-sm align-middle tally-table"),
+        ],
+        open=any(values["types"].values()),
+        className="mb-2 ballot-types",
+    )
     checks = html.Div(
         [
             html.H2(tr("Kiểm tra", "Checks"), className="h6"),
             html.Div(id="tl-sums"),
             html.Div(id="tl-findings", className="mb-2"),
             confirm_box("tl-confirm", "tl-reason", "tl-cbox", visible=False),
+            html.Div(
+                [
+                    dbc.Label(
+                        tr(
+                            "Lý do (kết quả đối chiếu với bản giấy)",
+                            "Reason (what the paper shows)",
+                        ),
+                        html_for="tl-resolve-reason",
+                        className="small mb-0",
+                    ),
+                    dbc.Input(id="tl-resolve-reason", type="text", maxLength=500),
+                ],
+                style={} if mode is Mode.RESOLVE else {"display": "none"},
+                className="mb-2",
+            ),
             html.Button(
-                tr("Lưu biên bản", "Save sheet"),
+                tr("Lưu biên bản", "Save sheet")
+                if mode is not Mode.RESOLVE
+                else tr("Lưu kết quả đối chiếu", "Save the resolution"),
                 id="tl-save",
                 n_clicks=0,
                 disabled=not editable,
@@ -677,7 +1018,7 @@ def _form(form: TallyForm, editable: bool, draft: Any) -> tuple[Any, int | None]
             header,
             dbc.Row(
                 [
-                    dbc.Col([counts_table, votes_table], lg=7),
+                    dbc.Col([counts_table, votes_table, breakdown], lg=7),
                     dbc.Col(checks, lg=5),
                 ]
             ),

@@ -244,7 +244,7 @@ def command_centre(session: Session, election_id: int, unit_code: str) -> Comman
         select(leaf, TallySheet.level, n)
         .select_from(TallySheet)
         .join(PollingArea, PollingArea.id == TallySheet.polling_area_id)
-        .where(TallySheet.election_id == eid),
+        .where(TallySheet.election_id == eid, TallySheet.counted),
         scope,
     ).group_by(leaf, TallySheet.level)
     expected = {(g, Level(lv)): int(k) for g, lv, k in conn.execute(expected_q)}

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data.clock import LOCAL_TZ
-from data.enums import Level, UnitKind, WindowKind
+from data.enums import DoubleCheck, Level, UnitKind, WindowKind
 from data.models import (
     Candidate,
     Constituency,
@@ -23,6 +23,7 @@ from data.models import (
     OpeningReport,
     PollingArea,
     ReportingWindow,
+    TallySecondEntry,
     TallySheet,
     TallyVote,
     TurnoutReport,
@@ -156,6 +157,8 @@ class CellStatus(StrEnum):
     LATE = "late"  # not entered and the window is over
     PENDING = "pending"  # the window has not opened yet
     CLOSED = "closed"  # not entered and entry is closed for the unit
+    AWAITING = "awaiting"  # double entry: entered once, the blind second entry is missing
+    DIFFERS = "differs"  # double entry: the two entries differ, the committee resolves
 
 
 @dataclass(frozen=True)
@@ -204,6 +207,22 @@ class StoredSheet:
     confirmed_warnings: tuple[str, ...]
     on_behalf: bool
     updated_at: datetime
+    entered_by_id: int | None = None
+    entered_by: str = ""
+    double_check: DoubleCheck | None = None
+    ballot_types: dict[int, int] = field(default_factory=dict)  # optional breakdown
+
+
+@dataclass(frozen=True)
+class SecondEntry:
+    """The blind second entry (double entry), beside the sheet."""
+
+    version: int
+    counts: dict[str, int]
+    votes: dict[int, int]
+    entered_by_id: int | None
+    entered_by: str
+    ballot_types: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -219,6 +238,8 @@ class TallyForm:
     last_turnout: int | None
     count_starts: datetime | None
     closure: Closure | None
+    double_entry: bool = False
+    second: SecondEntry | None = None
 
 
 # --- look-ups -----------------------------------------------------------------
@@ -499,7 +520,7 @@ def entry_grid(session: Session, election_id: int, commune_code: str, now: datet
         for level in levels:
             s = sheets.get((area.id, level))
             cells[(area.code, f"tally:{level}")] = (
-                saved(s, str(s.voters_voted)) if s else missing(starts, None)
+                _sheet_cell(s, saved(s, str(s.voters_voted))) if s else missing(starts, None)
             )
     window = current_window(wins, now)
     current = (
@@ -518,6 +539,15 @@ def entry_grid(session: Session, election_id: int, commune_code: str, now: datet
         closure=closure,
         exceptions=exceptions,
     )
+
+
+def _sheet_cell(sheet: TallySheet, saved: Cell) -> Cell:
+    """A sheet still in question under double entry is not done, whatever its figures."""
+    if sheet.double_check is DoubleCheck.AWAITING:
+        return Cell(CellStatus.AWAITING, sheet.version, sheet.on_behalf, saved.text)
+    if sheet.double_check is DoubleCheck.DIFFERS:
+        return Cell(CellStatus.DIFFERS, sheet.version, sheet.on_behalf, saved.text)
+    return saved
 
 
 def area_levels(session: Session, election_id: int, area_code: str) -> list[Level]:
@@ -561,7 +591,7 @@ def tally_form(
     sheet = session.scalar(
         select(TallySheet).where(TallySheet.polling_area_id == area.id, TallySheet.level == level)
     )
-    stored = None
+    stored = second = None
     if sheet is not None:
         votes = {
             v.candidate_id: v.votes
@@ -574,7 +604,24 @@ def tally_form(
             tuple(sheet.confirmed_warnings or ()),
             sheet.on_behalf,
             sheet.updated_at,
+            sheet.entered_by_id,
+            _username(session, sheet.entered_by_id),
+            sheet.double_check,
+            {b.names_kept: b.ballots for b in sheet.ballot_types},
         )
+        entry = session.scalar(
+            select(TallySecondEntry).where(TallySecondEntry.sheet_id == sheet.id)
+        )
+        if entry is not None:
+            figures = entry.figures
+            second = SecondEntry(
+                entry.version,
+                {name: int(figures[name]) for name in COUNTS},
+                {int(k): int(v) for k, v in (figures.get("votes") or {}).items()},
+                entry.entered_by_id,
+                _username(session, entry.entered_by_id),
+                {int(k): int(v) for k, v in (figures.get("ballot_types") or {}).items()},
+            )
     last_turnout = session.scalar(
         select(TurnoutReport.voted_total)
         .join(ReportingWindow, TurnoutReport.window_id == ReportingWindow.id)
@@ -594,4 +641,12 @@ def tally_form(
         last_turnout=last_turnout,
         count_starts=count_starts(session, election_id),
         closure=closure_of(session, election_id, unit),
+        double_entry=bool((session.get(Election, election_id).settings or {}).get("double_entry")),
+        second=second,
     )
+
+
+def _username(session: Session, user_id: int | None) -> str:
+    if user_id is None:
+        return ""
+    return session.scalar(select(User.username).where(User.id == user_id)) or ""

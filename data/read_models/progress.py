@@ -340,7 +340,7 @@ def _aggregate(session: Session, election_id: int, areas: Select | None) -> _Agg
     opening_q = grouped(OpeningReport, OpeningReport.polling_area_id, OpeningReport.election_id, n)
     sheets_q = grouped(
         TallySheet, TallySheet.polling_area_id, TallySheet.election_id, TallySheet.level, n
-    )
+    ).where(TallySheet.counted)
 
     def run(query: Select, extra: int) -> list[Any]:
         group_by = list(query.selected_columns)[: 1 + extra]

@@ -184,10 +184,11 @@ def _header(row: Sequence[Any]) -> _Header:
 
 
 def _sheet_join() -> ColumnElement[bool]:
-    """A constituency area's sheet."""
+    """A constituency area's sheet, if it counts (double entry: matched or resolved)."""
     return and_(
         TallySheet.polling_area_id == ConstituencyArea.polling_area_id,
         TallySheet.constituency_id == ConstituencyArea.constituency_id,
+        TallySheet.counted,
     )
 
 
@@ -209,7 +210,7 @@ def _sums(constituency_ids: Select | list[int]) -> Select:
             func.count().label("n"),
             *(col.label(f) for col, f in zip(_count_sums(), COUNT_FIELDS, strict=True)),
         )
-        .where(TallySheet.constituency_id.in_(constituency_ids))
+        .where(TallySheet.constituency_id.in_(constituency_ids), TallySheet.counted)
         .group_by(TallySheet.constituency_id)
         .subquery("sheets")
     )
@@ -386,7 +387,7 @@ def result_by_area(session: Session, election_id: int, code: str) -> AreaBreakdo
         .where(ConstituencyArea.constituency_id.in_(cid))
         .order_by(Unit.path, PollingArea.code)
     ).all()
-    in_constituency = TallySheet.constituency_id.in_(cid)
+    in_constituency = and_(TallySheet.constituency_id.in_(cid), TallySheet.counted)
     votes_by_area: dict[int, list[int]] = defaultdict(lambda: [0] * len(candidate_ids))
     for area_id, cand_id, votes in session.execute(
         select(TallySheet.polling_area_id, TallyVote.candidate_id, TallyVote.votes)

@@ -47,6 +47,15 @@ def _lock_unit(session: Session, unit: Unit) -> None:
     session.scalar(for_update(session, select(Unit.id).where(Unit.id == unit.id)))
 
 
+def _own_unit(session: Session, actor: Actor, election_id: int, unit_code: str) -> Unit:
+    """The commune asking (or withdrawing), locked, once the actor may close its entry."""
+    load_election(session, election_id)
+    unit = find_unit(session, election_id, unit_code)
+    authorize(session, election_id, actor, Action.CLOSE_ENTRY, unit)
+    _lock_unit(session, unit)
+    return unit
+
+
 def _pending(session: Session, election_id: int, unit_id: int) -> ClosureRequest | None:
     return session.scalar(
         select(ClosureRequest).where(
@@ -69,10 +78,7 @@ def request_closure(
     """Ask the upper level to close entry for ``unit_code`` (the actor's own commune)."""
     now = clock.now()
     with db.write() as session:
-        load_election(session, election_id)
-        unit = find_unit(session, election_id, unit_code)
-        authorize(session, election_id, actor, Action.CLOSE_ENTRY, unit)
-        _lock_unit(session, unit)
+        unit = _own_unit(session, actor, election_id, unit_code)
         if closure_over(session, election_id, unit) is not None:
             return RequestChange(changed=False)
         pending = _pending(session, election_id, unit.id)
@@ -103,6 +109,34 @@ def request_closure(
         )
         return RequestChange(
             changed=True, request_id=row.id, data_version=bump_version(session, election_id)
+        )
+
+
+def withdraw_closure_request(
+    db: Database,
+    actor: Actor,
+    election_id: int,
+    unit_code: str,
+    *,
+    clock: Clock,
+    reason: str | None = None,
+) -> RequestChange:
+    """The commune takes back its pending request (e.g. a figure still needs fixing)."""
+    now = clock.now()
+    with db.write() as session:
+        unit = _own_unit(session, actor, election_id, unit_code)
+        pending = _pending(session, election_id, unit.id)
+        if pending is None:
+            return RequestChange(changed=False)
+        return _decide(
+            session,
+            actor,
+            election_id,
+            pending,
+            unit,
+            ClosureRequestState.WITHDRAWN,
+            now,
+            _clean(reason),
         )
 
 
@@ -145,7 +179,7 @@ def _decide(
     now: datetime,
     why: str | None,
 ) -> RequestChange:
-    """Record the upper level's decision on a pending request, audited."""
+    """Record the decision on a pending request (or the commune's withdrawal), audited."""
     row.state = state
     row.decided_by_id = actor.user_id
     row.decided_at = now

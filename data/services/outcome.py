@@ -72,6 +72,7 @@ def finish_entry_write(
     reason: str | None,
     before: dict[str, Any] | None,
     snapshot: Callable[[Any], dict[str, Any]],
+    action: str | None = None,  # instead of KIND.create / KIND.update
 ) -> Saved:
     """Stamp who entered it (on behalf or not), audit before/after, bump the data version."""
     row.confirmed_warnings = accepted
@@ -83,7 +84,7 @@ def finish_entry_write(
     audit.record(
         write.session,
         write.actor,
-        f"{kind}.create" if created else f"{kind}.update",
+        action or (f"{kind}.create" if created else f"{kind}.update"),
         at=write.now,
         election_id=write.election_id,
         object_type=row.__tablename__,

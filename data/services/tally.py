@@ -17,13 +17,18 @@ from data.models import (
     Candidate,
     Constituency,
     ConstituencyArea,
+    Election,
+    PollingArea,
     ReportingWindow,
     TallySheet,
     TallyVote,
     TurnoutReport,
+    Unit,
 )
 from data.permissions import Action
+from data.rules.findings import Finding
 from data.rules.tally import TallyContext, TallyFigures, check_tally
+from data.services import double_check
 from data.services.actor import Actor
 from data.services.common import (
     authorize,
@@ -96,6 +101,63 @@ def save_tally_sheet(
         )
 
 
+@dataclass(frozen=True)
+class SheetTarget:
+    """Where a tally sheet goes, once the actor may enter it there and entry is open."""
+
+    election: Election
+    area: PollingArea
+    unit: Unit
+    scope: Unit
+    constituency: Constituency
+
+
+def prepare(
+    session: Session, actor: Actor, election_id: int, polling_area: str, level: Level, now: datetime
+) -> SheetTarget:
+    """Authorize and check the time and closures; shared by every way of entering a sheet."""
+    election = load_election(session, election_id)
+    area, unit = find_area(session, election_id, polling_area)
+    scope = authorize(session, election_id, actor, Action.ENTER, unit)
+    ensure_entry_open(session, election, unit)
+    _ensure_count_started(session, election_id, now)
+    return SheetTarget(election, area, unit, scope, _constituency(session, area.id, level))
+
+
+def stored_sheet(session: Session, area_id: int, level: Level) -> TallySheet | None:
+    return session.scalar(
+        for_update(
+            session,
+            select(TallySheet).where(
+                TallySheet.polling_area_id == area_id, TallySheet.level == level
+            ),
+        )
+    )
+
+
+def check_figures(
+    session: Session,
+    target: SheetTarget,
+    sheet: TallyInput,
+    confirm: Iterable[str],
+    reason: str | None,
+) -> tuple[list[Finding], list[str]]:
+    """K01–K13 for these figures: refuse errors and unconfirmed warnings."""
+    candidate_ids = frozenset(
+        session.scalars(
+            select(Candidate.id).where(Candidate.constituency_id == target.constituency.id)
+        )
+    )
+    context = TallyContext(
+        seats=target.constituency.seats,
+        candidate_ids=candidate_ids,
+        registered_total=target.area.registered_total,
+        last_turnout=_last_turnout(session, target.area.id),
+    )
+    findings = check_tally(sheet.figures(), context)
+    return findings, accept_findings(findings, confirm, reason)
+
+
 def _save(
     session: Session,
     actor: Actor,
@@ -106,22 +168,9 @@ def _save(
     reason: str | None,
     expected_version: int | None,
 ) -> Saved:
-    election = load_election(session, election_id)
-    area, unit = find_area(session, election_id, sheet.polling_area)
-    scope = authorize(session, election_id, actor, Action.ENTER, unit)
-    ensure_entry_open(session, election, unit)
-    _ensure_count_started(session, election_id, now)
-    constituency = _constituency(session, area.id, sheet.level)
-
-    existing = session.scalar(
-        for_update(
-            session,
-            select(TallySheet).where(
-                TallySheet.polling_area_id == area.id, TallySheet.level == sheet.level
-            ),
-        )
-    )
-    if existing is not None and _values(existing) == sheet.snapshot():
+    target = prepare(session, actor, election_id, sheet.polling_area, sheet.level, now)
+    existing = stored_sheet(session, target.area.id, sheet.level)
+    if existing is not None and values(existing) == sheet.snapshot():
         return Saved(existing.id, existing.version, created=False, changed=False)
     if expected_version != ANY_VERSION:
         current = existing.version if existing else None
@@ -129,31 +178,23 @@ def _save(
             raise StaleVersion(
                 current=current or 0,
                 submitted=expected_version,
-                stored=_snapshot(existing) if existing else {},
+                stored=snapshot(existing) if existing else {},
                 sent=sheet.snapshot(),
             )
+    second = double_check.second_entry(session, existing) if existing else None
+    if second is not None and second.entered_by_id == actor.user_id:
+        raise double_check.SameOperator()
+    findings, accepted = check_figures(session, target, sheet, confirm, reason)
 
-    candidate_ids = frozenset(
-        session.scalars(select(Candidate.id).where(Candidate.constituency_id == constituency.id))
-    )
-    context = TallyContext(
-        seats=constituency.seats,
-        candidate_ids=candidate_ids,
-        registered_total=area.registered_total,
-        last_turnout=_last_turnout(session, area.id),
-    )
-    findings = check_tally(sheet.figures(), context)
-    accepted = accept_findings(findings, confirm, reason)
-
-    before = _snapshot(existing) if existing else None
+    before = snapshot(existing) if existing else None
     created = existing is None
     if existing is None:
         existing = insert_or_none(
             session,
             TallySheet(
                 election_id=election_id,
-                polling_area_id=area.id,
-                constituency_id=constituency.id,
+                polling_area_id=target.area.id,
+                constituency_id=target.constituency.id,
                 level=sheet.level,
                 **{name: getattr(sheet, name) for name in COUNTS},
                 created_at=now,
@@ -164,27 +205,30 @@ def _save(
             return _save(session, actor, election_id, sheet, now, confirm, reason, expected_version)
     else:
         existing.version += 1
-        for name in COUNTS:
-            setattr(existing, name, getattr(sheet, name))
-    existing.votes = [
-        TallyVote(candidate_id=cid, votes=n) for cid, n in sorted(sheet.votes.items())
-    ]
-    existing.ballot_types = [
-        BallotTypeCount(names_kept=k, ballots=n)
-        for k, n in sorted((sheet.ballot_types or {}).items())
-    ]
+    write_figures(existing, sheet)
+    double_check.recheck(target.election, existing, values(existing), second)
     return finish_entry_write(
-        EntryWrite(session, actor, scope, unit, election_id, now),
+        EntryWrite(session, actor, target.scope, target.unit, election_id, now),
         existing,
         created=created,
         kind="tally",
-        object_key=f"{area.code}/{sheet.level}",
+        object_key=f"{target.area.code}/{sheet.level}",
         findings=findings,
         accepted=accepted,
         reason=reason,
         before=before,
-        snapshot=_snapshot,
+        snapshot=snapshot,
     )
+
+
+def write_figures(row: TallySheet, sheet: TallyInput) -> None:
+    for name in COUNTS:
+        setattr(row, name, getattr(sheet, name))
+    row.votes = [TallyVote(candidate_id=cid, votes=n) for cid, n in sorted(sheet.votes.items())]
+    row.ballot_types = [
+        BallotTypeCount(names_kept=k, ballots=n)
+        for k, n in sorted((sheet.ballot_types or {}).items())
+    ]
 
 
 def _constituency(session: Session, area_id: int, level: Level) -> Constituency:
@@ -223,7 +267,7 @@ def _last_turnout(session: Session, area_id: int) -> int | None:
     )
 
 
-def _values(row: TallySheet) -> dict[str, object]:
+def values(row: TallySheet) -> dict[str, object]:
     return _snapshot_values(
         {name: getattr(row, name) for name in COUNTS},
         {v.candidate_id: v.votes for v in row.votes},
@@ -231,8 +275,8 @@ def _values(row: TallySheet) -> dict[str, object]:
     )
 
 
-def _snapshot(row: TallySheet) -> dict[str, object]:
-    return {**_values(row), "version": row.version}
+def snapshot(row: TallySheet) -> dict[str, object]:
+    return {**values(row), "version": row.version}
 
 
 def _snapshot_values(

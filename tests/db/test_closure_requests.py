@@ -15,6 +15,7 @@ from data.services.closure_requests import (
     confirm_closure_request,
     decline_closure_request,
     request_closure,
+    withdraw_closure_request,
 )
 from data.services.entry import reopen_entry
 from data.services.errors import EntryClosed, Forbidden, InvalidRequest, ReasonRequired
@@ -145,3 +146,19 @@ def test_no_request_once_closed(w):
     with w.db.read() as s:
         info = {c.code: c for c in commune_closures(s, w.eid, "00004", w.clock.now())}
     assert info["00004"].closure is not None and info["00004"].closure.unit_code == "01"
+
+
+def test_the_commune_withdraws_a_pending_request_and_may_ask_again(w):
+    asked = request_closure(w.db, w.commune_a, w.eid, "00004", clock=w.clock)
+    before = version(w)
+    taken = withdraw_closure_request(w.db, w.commune_a, w.eid, "00004", clock=w.clock)
+    assert taken.changed and taken.request_id == asked.request_id
+    assert version(w) == before + 1 and audits(w, "entry.close_request_withdrawn") == 1
+    assert not withdraw_closure_request(w.db, w.commune_a, w.eid, "00004", clock=w.clock).changed
+    with pytest.raises(Forbidden):
+        withdraw_closure_request(w.db, w.commune_b, w.eid, "00004", clock=w.clock)
+    with pytest.raises(InvalidRequest):  # a withdrawn request can no longer be confirmed
+        confirm_closure_request(w.db, w.province, w.eid, asked.request_id, clock=w.clock)
+    assert closures(w) == 0
+    again = request_closure(w.db, w.commune_a, w.eid, "00004", clock=w.clock)
+    assert again.changed and again.request_id != asked.request_id

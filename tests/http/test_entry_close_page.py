@@ -26,17 +26,27 @@ from tests.http.conftest import dash_post
 from tests.http.test_entry_pages import call, save_row, text_of
 
 
-def ask(client, eid, *, confirm=("ok",), reason="Đã đối chiếu"):  # type: ignore[no-untyped-def]
-    return call(
-        client,
-        [("ec-ask-msg", "children"), ("ec-ask-done", "data")],
-        [("ec-ask-btn", "n_clicks", 1)],
-        [
-            ("ec-election", "value", eid),
-            ("ec-ask-reason", "value", reason),
-            ("ec-ask-confirm", "value", list(confirm)),
+def ask(client, eid, *, confirm=("ok",), reason="Đã đối chiếu", withdraw=False):  # type: ignore[no-untyped-def]
+    """Press "ask" or "withdraw" (the inputs keep the callback's order)."""
+    pressed = "ec-withdraw-btn" if withdraw else "ec-ask-btn"
+    body = {
+        "output": "..ec-ask-msg.children...ec-ask-done.data..",
+        "outputs": [
+            {"id": "ec-ask-msg", "property": "children"},
+            {"id": "ec-ask-done", "property": "data"},
         ],
-    )
+        "inputs": [
+            {"id": "ec-ask-btn", "property": "n_clicks", "value": None if withdraw else 1},
+            {"id": "ec-withdraw-btn", "property": "n_clicks", "value": 1 if withdraw else None},
+        ],
+        "state": [
+            {"id": "ec-election", "property": "value", "value": eid},
+            {"id": "ec-ask-reason", "property": "value", "value": reason},
+            {"id": "ec-ask-confirm", "property": "value", "value": list(confirm)},
+        ],
+        "changedPropIds": [f"{pressed}.n_clicks"],
+    }
+    return dash_post(client, body)
 
 
 def decide(client, eid, request_id, *, decline=False, reason=""):  # type: ignore[no-untyped-def]
@@ -276,3 +286,24 @@ def test_a_late_commune_saves_after_the_province_grants_an_exception(web, client
     assert "T05" in text_of(
         save_row(client_for("xa_ngocha"), web.eid, "00008-01", "300", commune="00008")
     )
+
+
+def test_a_commune_withdraws_its_pending_request(web, client_for):
+    commune = client_for("xa_badinh")
+    assert ask(commune, web.eid).status_code == 200
+    withdrawn = ask(commune, web.eid, withdraw=True)
+    assert "Đã rút đề nghị" in text_of(withdrawn)
+    with web.db.read() as s:
+        states = list(s.scalars(select(ClosureRequest.state)))
+    assert states == [ClosureRequestState.WITHDRAWN]
+    again = ask(commune, web.eid, withdraw=True)
+    assert "Không có đề nghị nào đang chờ" in text_of(again)
+    # Another commune's operator has no request of its own to withdraw, and cannot touch ours.
+    ask(commune, web.eid)
+    other = ask(client_for("xa_ngocha"), web.eid, withdraw=True)
+    assert "Không có đề nghị nào đang chờ" in text_of(other)
+    with web.db.read() as s:
+        pending = s.scalars(
+            select(ClosureRequest).where(ClosureRequest.state == ClosureRequestState.REQUESTED)
+        ).all()
+    assert len(pending) == 1

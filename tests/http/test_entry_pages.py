@@ -137,7 +137,18 @@ GOOD_COUNTS = {
 }
 
 
-def save_sheet(client, web, area="00004-01", level="QH", counts=None, votes=None, version=None):  # type: ignore[no-untyped-def]
+def save_sheet(
+    client,
+    web,
+    area="00004-01",
+    level="QH",
+    counts=None,
+    votes=None,
+    version=None,
+    mode="single",
+    resolution="",
+    types=None,
+):  # type: ignore[no-untyped-def]
     counts = {**GOOD_COUNTS, **(counts or {})}
     cands = web.e.candidate_ids["QH-01"]
     votes = votes if votes is not None else dict(zip(cands, [400, 350, 200, 150], strict=True))
@@ -156,11 +167,21 @@ def save_sheet(client, web, area="00004-01", level="QH", counts=None, votes=None
                 "value",
                 [({"type": "tl-vote", "cand": c}, str(n)) for c, n in votes.items()],
             ),
+            (
+                {"type": "tl-btype", "k": ["ALL"]},
+                "value",
+                [({"type": "tl-btype", "k": k}, v) for k, v in (types or {1: "", 2: ""}).items()],
+            ),
             ("tl-confirm", "value", []),
             ("tl-reason", "value", ""),
             ("tl-warn", "data", []),
             ("tl-version", "data", version),
-            ("tl-ctx", "data", {"eid": web.eid, "area": area, "level": level, "editable": True}),
+            (
+                "tl-ctx",
+                "data",
+                {"eid": web.eid, "area": area, "level": level, "editable": True, "mode": mode},
+            ),
+            ("tl-resolve-reason", "value", resolution),
         ],
         wild="ALL",
     )
@@ -332,6 +353,34 @@ def test_a_tally_sheet_is_saved_and_an_impossible_one_refused(web, client_for):
     assert counts_of(web)[1] == 1
 
 
+def test_the_optional_ballot_type_breakdown_is_checked_and_stored(web, client_for):
+    web.clock.set(at("19:30"))
+    client = client_for("xa_badinh")
+    # Votes 400+350+200+150 = 1100 from 590 valid ballots of a 2-seat ballot: 80 kept one
+    # name, 510 kept two (80 + 2·510 = 1100).
+    partial = save_sheet(client, web, types={1: "80", 2: ""})
+    assert "E_EMPTY" in text_of(partial) and counts_of(web)[1] == 0
+    wrong = save_sheet(client, web, types={1: "100", 2: "500"})  # 600 ≠ 590 valid
+    assert "K13" in text_of(wrong) and counts_of(web)[1] == 0
+    ok = save_sheet(client, web, types={1: "80", 2: "510"})
+    assert "Đã lưu biên bản" in text_of(ok), text_of(ok)
+    with web.db.read() as s:
+        sheet = s.scalar(select(TallySheet))
+        assert {b.names_kept: b.ballots for b in sheet.ballot_types} == {1: 80, 2: 510}
+    built = call(
+        client,
+        [("tl-banner", "children"), ("tl-form", "children"), ("tl-ctx", "data")],
+        [
+            ("tl-election", "value", web.eid),
+            ("tl-area", "value", "00004-01"),
+            ("tl-level", "value", "QH"),
+        ],
+        [("tl-drafts", "data", None)],
+    )
+    base = built.get_json()["response"]["tl-ctx"]["data"]["base"]
+    assert base["types"] == {"1": "80", "2": "510"}
+
+
 def test_the_tally_form_lists_the_ballot_in_order_with_live_sums(web, client_for):
     web.clock.set(at("19:30"))
     client = client_for("xa_badinh")
@@ -380,6 +429,11 @@ def test_the_tally_form_lists_the_ballot_in_order_with_live_sums(web, client_for
                     ({"type": "tl-vote", "cand": c}, "700" if i == 0 else "")
                     for i, c in enumerate(cands)
                 ],
+            ),
+            (
+                {"type": "tl-btype", "k": ["ALL"]},
+                "value",
+                [({"type": "tl-btype", "k": k}, "") for k in (1, 2)],
             ),
         ],
         [("tl-ctx", "data", {"eid": web.eid, "area": "00004-01", "level": "QH"})],
