@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
+from werkzeug.exceptions import ClientDisconnected
 
 from auth.tokens import TokenSigner
 from dashboard.api.errors import BodyTooLarge, InvalidBody, PreconditionFailed
@@ -51,6 +52,9 @@ def body(schema: Schema | str) -> Any:
     raw = request.get_data(cache=True)
     if len(raw) > limit:
         raise BodyTooLarge(limit=limit)
+    if request.content_length is not None and len(raw) < request.content_length:
+        # gunicorn hands over what came before the client hung up as if it were all.
+        raise ClientDisconnected()
     value, problems = parse_json(raw)
     if not problems:
         target = COMPONENTS[schema] if isinstance(schema, str) else schema
