@@ -465,6 +465,31 @@ class RateCounter(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class EntrySummary(Base):
+    """Per commune, what the command centre adds up, kept by PostgreSQL triggers.
+
+    ``kind``/``key``: ``areas``/'' (n polling areas, total registered voters),
+    ``expected``/level (sheets expected), ``opening``/'' (opening reports),
+    ``turnout``/window id (n reports, total voted), ``sheet``/level (sheets that count).
+    Maintained in the same statement as every write (data/summary_triggers.py), so a
+    national refresh reads ~50,000 rows instead of grouping ~700,000. SQLite deployments
+    (the demo) aggregate directly and leave this table empty.
+    """
+
+    __tablename__ = "entry_summary"
+
+    election_id: Mapped[int] = mapped_column(
+        ForeignKey("election.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class ClosureRequestState(StrEnum):
     REQUESTED = "requested"
     CONFIRMED = "confirmed"

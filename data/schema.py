@@ -1,10 +1,11 @@
-"""Schema creation beyond the models: the append-only guard on the audit log."""
+"""Schema creation beyond the models: the audit log's append-only guard, summary triggers."""
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, Engine, text
 
 from data.models import Base
+from data.summary_triggers import install_summary_triggers
 
 AUDIT_GUARD_FUNCTION = """
 CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$
@@ -37,3 +38,4 @@ def create_all(engine: Engine) -> None:
     with engine.begin() as conn:
         Base.metadata.create_all(conn)
         install_audit_guard(conn)
+        install_summary_triggers(conn)
