@@ -775,7 +775,7 @@ def _differences(form: TallyForm) -> Any:
                 ]
             ),
         ],
-        className="table table-sm mb-0 double-differences",
+        className="table table-sm mb-0 double-differences w-auto",
     )
 
 
