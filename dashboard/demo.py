@@ -5,13 +5,15 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime, time
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from data.clock import LOCAL_TZ, ScaledClock
-from data.db import Database
+from data.db import Database, default_sqlite_path
 from data.enums import Role, UnitKind
 from data.generators.demo import demo_package
+from data.generators.geojson import write_grid_geojson
 from data.loader import load_package
 from data.models import Election, PollingArea, Unit, User
 from data.passwords import hash_password
@@ -79,6 +81,14 @@ def prepare_demo(db: Database) -> PreparedDemo:
         f"{province.name}: {len(communes)} xã/phường, {areas} khu vực bỏ phiếu, {voters} cử tri"
     )
     return PreparedDemo(election_id, DEMO_NAME, summary, accounts)
+
+
+def demo_units_geojson(db: Database, election_id: int) -> Path:
+    """A synthetic GeoJSON of the demo units (a grid of rectangles), written next to the
+    demo database (SQLite) or in the app's home folder, for the command centre's map."""
+    database = db.engine.url.database if db.is_sqlite else None
+    folder = Path(database).parent if database else default_sqlite_path().parent
+    return write_grid_geojson(db, election_id, folder / f"demo-units-{election_id}.geojson")
 
 
 def _user(username: str, role: Role, scope: str, password_hash: str) -> User:

@@ -1,16 +1,20 @@
 """Command centre (Trung tâm điều hành): the national / province / district picture.
 
-Headline figures, turnout per window for the scope and its children, per-child
-completeness, the progress map (a treemap of the unit tree sized by voters and
-coloured by completeness or turnout), the late list (with each late commune's
-operators and last write) and the anomalies panel. Clicking a tile drills
-down (the target must pass ``guard.unit``); "up" and "home" go back.
+Headline figures, turnout per window for the scope and its children (with the
+earlier election at the same scope dashed, when one is loaded: data.read_models.
+comparison), per-child completeness, the progress map (a choropleth of the children
+when the deployment configures a GeoJSON of its units, otherwise a treemap of the
+unit tree sized by voters; both coloured by completeness or turnout: dashboard.
+unit_map), the late list (with each late commune's operators and last write) and
+the anomalies panel. Clicking a tile or a region drills down (the target must pass
+``guard.unit``); "up" and "home" go back.
 
 Live refresh (DESIGN §3): every tick costs the guard's checks and one version
-query; an unchanged (election, unit, colour, version, current window) answers
-``no_update``; a new version recomputes once per (election, unit, version) through
-the cache and sends the figures as Patches of their data arrays when their shape
-is already on screen.
+query (the earlier election is chosen again only when the version changes or after
+half a minute); an unchanged (election, unit, colour, version, current window, map
+shapes, earlier election) answers ``no_update``; a new version recomputes once per
+(election, unit, version) through the cache and sends the figures as Patches of
+their data arrays when their shape is already on screen.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from dash import Dash, Input, Output, State, callback_context, dcc, html, no_upd
 from dash.exceptions import PreventUpdate
 
 from auth.i18n import current_lang, tr
-from dashboard import figures
+from dashboard import comparison_lines, figures, unit_map
 from dashboard.components.elections import election_dropdown
 from dashboard.context import AppContext
 from data.clock import LOCAL_TZ
@@ -33,6 +37,7 @@ from data.numbers import format_int, format_percent
 from data.permissions import Action
 from data.read_models.anomalies import Anomaly, AnomalyKind, LateContact, anomalies, late_contacts
 from data.read_models.cache import CacheKey, current_version, default_cache
+from data.read_models.comparison import EarlierTurnout, comparison
 from data.read_models.dashboard import (
     CommandCentre,
     command_centre_at,
@@ -400,6 +405,20 @@ def load(ctx: AppContext, election_id: int, code: str) -> tuple[int, CommandCent
         return version, command_centre_at(s, election_id, code, version)
 
 
+def load_comparison(
+    ctx: AppContext, election_id: int, version: int, code: str
+) -> EarlierTurnout | None:
+    """The earlier election's turnout at ``code``, inside the viewer's own scope only."""
+    viewer = ctx.guard.principal().scope_code
+    with ctx.db.read() as s:
+        return comparison(s, election_id, version, code, viewer)
+
+
+def comparison_token(earlier: EarlierTurnout | None) -> list[int] | None:
+    """What the lines' shape depends on beyond the scope: the earlier election and version."""
+    return None if earlier is None else [earlier.election.id, int(earlier.election.version)]
+
+
 def load_anomalies(ctx: AppContext, election_id: int, code: str) -> tuple[int, tuple[Anomaly, ...]]:
     """The scope's anomalies, computed once per (election, unit, data version)."""
     with ctx.db.read() as s:
@@ -499,7 +518,11 @@ def layout(ctx: AppContext):  # type: ignore[no-untyped-def]
                                 "Bản đồ tiến độ (bấm để xem chi tiết)",
                                 "Progress map (click to drill down)",
                             ),
-                            dcc.Graph(id="cc-map", config=GRAPH_CONFIG, style=GRAPH_STYLE),
+                            dcc.Graph(
+                                id="cc-map",
+                                config=unit_map.graph_config(GRAPH_CONFIG),
+                                style=GRAPH_STYLE,
+                            ),
                         ),
                         lg=6,
                     ),
@@ -594,21 +617,33 @@ def register(app: Dash, ctx: AppContext) -> None:
         colour = colour if colour in figures.COLOUR_MODES else "report"
         now = ctx.clock.now()
         version, cc = load(ctx, election_id, code)
+        earlier = load_comparison(ctx, election_id, version, code)
+        shapes = unit_map.configured_shapes()
+        if shapes is not None:
+            unit_map.report_coverage(ctx, election_id, version, shapes)
         cur = current_window(cc.windows, now)
         ti = last_turnout_window(cc, now)
-        key = [election_id, code, colour, version, cur]
+        key = [
+            election_id,
+            code,
+            colour,
+            version,
+            cur,
+            unit_map.map_token(cc, shapes),
+            comparison_token(earlier),
+        ]
         if seen == key:
             return (no_update,) * 8
-        same_shape = isinstance(seen, list) and seen[:3] == key[:3]
-        lines = figures.turnout_lines(cc, ti)
-        tree = figures.progress_map(cc, colour, cur, ti)
+        same_shape = isinstance(seen, list) and seen[:3] == key[:3] and seen[5:] == key[5:]
+        lines = comparison_lines.with_earlier(figures.turnout_lines(cc, ti), cc, earlier)
+        tree = unit_map.progress_map(cc, shapes, colour, cur, ti)
         contacts = None
         if cur is not None and cc.scope.kind != UnitKind.COMMUNE.value:
             contacts = load_contacts(ctx, election_id, code, cc.windows[cur].key, version)
         return (
             headline(cc, now),
             figures.lines_patch(lines) if same_shape else lines,
-            figures.map_patch(tree) if same_shape else tree,
+            tree.patch() if same_shape else tree.figure,
             figures.completeness_bars(cc, cur),
             late_list(cc, now, contacts=contacts),
             _crumbs(cc),
@@ -642,7 +677,7 @@ def _clicked(click: Any) -> str | None:
     points = click.get("points")
     if not isinstance(points, list) or not points or not isinstance(points[0], dict):
         return None
-    code = points[0].get("id")
+    code = points[0].get("id", points[0].get("location"))  # treemap tile / map region
     return code if isinstance(code, str) and 0 < len(code) <= 32 else None
 
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from auth.i18n import tr
-from dashboard import figures
+from dashboard import comparison_lines, figures, unit_map
 from dashboard.components.elections import election_dropdown
 from dashboard.context import AppContext
 from dashboard.pages.command_centre import (
     as_of_text,
+    comparison_token,
     headline,
     late_list,
     load,
+    load_comparison,
 )
 from data.permissions import Action
 from data.read_models.dashboard import current_window, last_turnout_window
@@ -61,7 +63,11 @@ def layout(ctx: AppContext):  # type: ignore[no-untyped-def]
                     panel(
                         1,
                         tr("Bản đồ tiến độ báo cáo", "Reporting progress map"),
-                        dcc.Graph(id="sc-map", config=SCREEN_CONFIG, style=SCREEN_GRAPH),
+                        dcc.Graph(
+                            id="sc-map",
+                            config=unit_map.graph_config(SCREEN_CONFIG),
+                            style=SCREEN_GRAPH,
+                        ),
                     ),
                     panel(
                         2,
@@ -108,19 +114,32 @@ def register(app: Dash, ctx: AppContext) -> None:
         code = ctx.guard.scope(election_id).code  # the user's own scope, never the browser's
         now = ctx.clock.now()
         version, cc = load(ctx, election_id, code)
+        earlier = load_comparison(ctx, election_id, version, code)
+        shapes = unit_map.configured_shapes()
+        if shapes is not None:
+            unit_map.report_coverage(ctx, election_id, version, shapes)
         cur = current_window(cc.windows, now)
         ti = last_turnout_window(cc, now)
-        key = [election_id, code, version, cur]
+        key = [
+            election_id,
+            code,
+            version,
+            cur,
+            unit_map.map_token(cc, shapes),
+            comparison_token(earlier),
+        ]
         if seen == key:
             return (no_update,) * 8
-        same_shape = isinstance(seen, list) and seen[:2] == key[:2]
-        lines = figures.turnout_lines(cc, ti, dark=True)
-        tree = figures.progress_map(cc, "report", cur, ti, dark=True)
+        same_shape = isinstance(seen, list) and seen[:2] == key[:2] and seen[4:] == key[4:]
+        lines = comparison_lines.with_earlier(
+            figures.turnout_lines(cc, ti, dark=True), cc, earlier, dark=True
+        )
+        tree = unit_map.progress_map(cc, shapes, "report", cur, ti, dark=True)
         return (
             cc.scope.name,
             headline(cc, now),
             figures.lines_patch(lines) if same_shape else lines,
-            figures.map_patch(tree) if same_shape else tree,
+            tree.patch() if same_shape else tree.figure,
             figures.completeness_bars(cc, cur, dark=True),
             late_list(cc, now, limit=14),
             as_of_text(version, now),
