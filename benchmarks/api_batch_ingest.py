@@ -11,8 +11,12 @@ API, takes one token per province through ``POST /api/v1/token`` and sends
 client threads. The server's clock is pinned inside the chosen window's entry
 period. Then, in the same run, the same rows are written by raw inserts
 (psycopg ``executemany`` and ``COPY``) into ``turnout_report`` for the floor.
-Prints reports/s, p50/p95 latency per batch and the ratios. Exits non-zero on
-any failure (a refused item counts as one).
+Prints reports/s, p50/p95 latency per batch and the ratios, and — since the
+box may be shared — the load average and the CPU the server spent (gunicorn
+workers + their PostgreSQL sessions) per report, which says what the cores
+could do at that cost. Rows of the chosen window are removed before and after,
+so it reruns on the same database. Exits non-zero on any failure (a refused
+item counts as one).
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import delete, inspect, select, text
 
 from data.clock import LOCAL_TZ
 from data.db import Database
@@ -48,16 +52,15 @@ from data.schema import create_all
 ELECTION = "Bầu cử toàn quốc 2026 (benchmark)"
 PASSWORD = "benchmark-api-ingest-2026"
 USER_PREFIX = "bench_api_"
+APP_NAME = "baucu-bench-api-batch"  # the server's PostgreSQL sessions, to read their CPU
 
 
 def make_wsgi():  # type: ignore[no-untyped-def]
-    """gunicorn entry point: the app on ``DATABASE_URL`` with the API installed."""
-    from dashboard.api import install_api
-    from dashboard.app import create_app
+    """gunicorn entry point: the production one (``dashboard.app:create_server()``) on
+    ``DATABASE_URL``."""
+    from dashboard.app import create_server
 
-    app = create_app(Database(os.environ["DATABASE_URL"]))
-    install_api(app.server, app.server.extensions["baucu"])
-    return app.server
+    return create_server()
 
 
 @dataclass(frozen=True)
@@ -203,6 +206,7 @@ def start_server(url: str, port: int, workers: int, clock: datetime) -> subproce
         "BAUCU_CLOCK": clock.isoformat(),
         "BAUCU_API_RATE_PER_ACCOUNT": "1000000",
         "BAUCU_API_RATE_PER_ADDRESS": "1000000",
+        "PGAPPNAME": APP_NAME,  # libpq names the server's sessions
         "PYTHONPATH": os.pathsep.join([str(Path.cwd()), os.environ.get("PYTHONPATH", "")]),
     }
     command = [
@@ -246,6 +250,41 @@ def stop_server(process: subprocess.Popen) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
+def _ticks(pid: int) -> int:
+    """CPU time (user + system, clock ticks) a process has used; 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime, stime
+
+
+def server_ticks(db: Database, master: int) -> dict[str, dict[int, int]]:
+    """CPU ticks by pid of gunicorn (master and workers) and of its PostgreSQL sessions."""
+    pids = [master]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    with db.engine.connect() as conn:
+        sessions = conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+            {"name": APP_NAME},
+        ).scalars()
+        return {
+            "gunicorn": {pid: _ticks(pid) for pid in pids},
+            "postgres": {pid: _ticks(pid) for pid in sessions},
+        }
+
+
+def cpu_spent(before: dict[int, int], after: dict[int, int]) -> float:
+    """CPU seconds spent between two readings (sessions opened meanwhile count whole)."""
+    spent = sum(ticks - before.get(pid, 0) for pid, ticks in after.items())
+    return spent / os.sysconf("SC_CLK_TCK")
+
+
 def call(base: str, method: str, path: str, body: object, token: str | None = None) -> dict:
     headers = {"Content-Type": "application/json"}
     if token:
@@ -266,15 +305,25 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-def ingest_over_api(
-    base: str, eid: int, window: str, rows: list[Row], batch_size: int, concurrency: int
-) -> tuple[float, list[float], dict[str, int]]:
+def take_tokens(base: str, rows: list[Row]) -> dict[str, str]:
     tokens = {}
     for code in sorted({r.province for r in rows}):
         answer = call(
             base, "POST", "/api/v1/token", {"username": USER_PREFIX + code, "password": PASSWORD}
         )
         tokens[code] = answer["access_token"]
+    return tokens
+
+
+def ingest_over_api(
+    base: str,
+    eid: int,
+    window: str,
+    rows: list[Row],
+    batch_size: int,
+    concurrency: int,
+    tokens: dict[str, str],
+) -> tuple[float, list[float], dict[str, int]]:
     batches: list[tuple[str, list[dict]]] = []
     by_province: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
@@ -385,9 +434,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             f" window {args.window}, batches of {args.batch_size}, {args.concurrency} client"
             f" threads, gunicorn {args.workers} workers, server clock {clock:%H:%M}"
         )
+        tokens = take_tokens(base, rows)  # not timed; it also opens the workers' sessions
+        load_before = os.getloadavg()
+        cpu, ticks = time.process_time(), server_ticks(db, process.pid)
         seconds, latencies, counts = ingest_over_api(
-            base, eid, args.window, rows, args.batch_size, args.concurrency
+            base, eid, args.window, rows, args.batch_size, args.concurrency, tokens
         )
+        client_cpu = time.process_time() - cpu
+        ticks_after = server_ticks(db, process.pid)
+        app_cpu, db_cpu = (cpu_spent(ticks[k], ticks_after[k]) for k in ("gunicorn", "postgres"))
+        server_cpu = app_cpu + db_cpu
+        load_after = os.getloadavg()
         stop_server(process)
         process = None
         executemany, copied = raw_inserts(db, eid, floor_window_id, rows)
@@ -398,6 +455,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"per batch:   p50 {statistics.median(latencies) * 1000:,.0f} ms,"
             f" p95 {percentile(latencies, 95) * 1000:,.0f} ms,"
             f" max {max(latencies) * 1000:,.0f} ms ({len(latencies)} batches)"
+        )
+        per_report = server_cpu / len(rows)
+        cores = os.cpu_count() or 1
+        print(
+            f"server CPU:  {server_cpu:.1f} s (gunicorn {app_cpu:.1f} s + its PostgreSQL sessions"
+            f" {db_cpu:.1f} s) = {per_report * 1000:.2f} ms per report; {cores} cores could do"
+            f" at most {cores / max(per_report, 1e-9):,.0f} reports/s at that cost"
+        )
+        print(
+            f"conditions:  load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
+            f" ({cores} cores); client CPU {client_cpu:.1f} s of {seconds:.1f} s"
         )
         print(
             f"raw floor:   executemany {len(rows) / executemany:,.0f} rows/s"

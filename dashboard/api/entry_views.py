@@ -1,8 +1,9 @@
 """Entry endpoints: turnout reports (one, or a batch) and tally sheets.
 
 Each write goes through the data services (validate, write, audit, version
-bump in one transaction); the guard is asked first. Both PUTs are idempotent:
-the same body again changes nothing and answers 200 with the stored version.
+bump in one transaction — a turnout batch is one transaction); the guard is
+asked first. Both PUTs are idempotent: the same body again changes nothing and
+answers 200 with the stored version.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from data.services.errors import Forbidden, NotFound, ServiceError, StaleVersion
 from data.services.outcome import ANY_VERSION, Saved
 from data.services.tally import TallyInput, save_tally_sheet
 from data.services.turnout import TurnoutInput, submit_turnout
+from data.services.turnout_batch import ItemOutcome, TurnoutItem, submit_turnout_batch
 
 ENTRY_ERRORS = {
     403: ref("Errors"),
@@ -153,11 +155,14 @@ def register_entry(spec: ApiSpec, state: ApiState) -> None:
         description=f"At most {MAX_BATCH} items. A body that does not fit the schema (wrong"
         " types, missing or unknown fields, negative or huge numbers) is refused whole with 422"
         " and field paths such as `3.voted_total`; nothing is stored. Otherwise the answer is"
-        " 200 with one result per item, in order: each item goes through the rules and is"
-        " stored in its own transaction, and its `status` is what a single PUT would have"
-        " answered (201 created, 200 updated or unchanged, 403, 404, 409, 422…) with its"
-        " `errors`. One item refused never stops the others; resending the batch is safe"
-        " (stored items come back unchanged).",
+        " 200 with one result per item, in order. The items are judged in order, each as a"
+        " single PUT would be against what the items before it stored (two items for the same"
+        " report: the second updates the first), and stored together in one transaction —"
+        " one audit entry per stored item, the data version moves once per batch. Each item's"
+        " `status` is what a single PUT would have answered (201 created, 200 updated or"
+        " unchanged, 403, 404, 409, 422…) with its `errors`. One item refused never stops"
+        " the others (503 for an item the database could not store); resending the batch"
+        " is safe (stored items come back unchanged).",
         body=ref("TurnoutBatch"),
         params=("eid",),
         responses={200: ref("TurnoutBatchResult"), 403: ref("Errors"), 404: ref("Errors")},
@@ -172,12 +177,28 @@ def register_entry(spec: ApiSpec, state: ApiState) -> None:
         election = state.election_id(eid)
         guard.scope(election)
         items = body("TurnoutBatch")
-        actor = who.actor()
         lang = current_lang()
+        try:
+            outcomes: list[ItemOutcome] = submit_turnout_batch(
+                ctx.db,
+                who.actor(),
+                election,
+                [
+                    TurnoutItem(
+                        _turnout_input(item["polling_area"], item["window"], item),
+                        tuple(item.get("confirm") or ()),
+                        item.get("reason"),
+                    )
+                    for item in items
+                ],
+                clock=ctx.clock,
+            )
+        except DBAPIError as failed:  # nothing was stored: every item may be sent again
+            outcomes = [failed] * len(items)
         results = []
         counts = {"created": 0, "updated": 0, "unchanged": 0, "refused": 0}
         verdicts: dict[str, ServiceError | None] = {}  # the guard's, once per polling area
-        for index, item in enumerate(items):
+        for index, (item, saved) in enumerate(zip(items, outcomes, strict=True)):
             area = item["polling_area"]
             entry: dict[str, Any] = {
                 "index": index,
@@ -186,17 +207,13 @@ def register_entry(spec: ApiSpec, state: ApiState) -> None:
                 "version": None,
                 "errors": [],
             }
-            try:
-                saved = submit_turnout(
-                    ctx.db,
-                    actor,
-                    election,
-                    _turnout_input(area, item["window"], item),
-                    clock=ctx.clock,
-                    confirm=item.get("confirm") or (),
-                    reason=item.get("reason"),
-                )
-            except ServiceError as refused:
+            if isinstance(saved, Saved):
+                kind = outcome(saved)
+                entry.update(status=201 if saved.created else 200, outcome=kind)
+                entry["version"] = saved.version
+                counts[kind] += 1
+            else:
+                refused = saved if isinstance(saved, ServiceError) else Unavailable()
                 if isinstance(refused, Forbidden | NotFound):
                     if area not in verdicts:
                         verdicts[area] = _guard_verdict(election, area)
@@ -204,15 +221,6 @@ def register_entry(spec: ApiSpec, state: ApiState) -> None:
                 entry.update(status=refused.http_status, outcome="refused")
                 entry["errors"] = refused.errors(lang)
                 counts["refused"] += 1
-            except DBAPIError:
-                busy = Unavailable()
-                entry.update(status=busy.http_status, outcome="refused", errors=busy.errors(lang))
-                counts["refused"] += 1
-            else:
-                kind = outcome(saved)
-                entry.update(status=201 if saved.created else 200, outcome=kind)
-                entry["version"] = saved.version
-                counts[kind] += 1
             results.append(entry)
         return reply({"results": results, "counts": counts})
 
