@@ -158,6 +158,7 @@ class Constituency(Base):
     __table_args__ = (
         UniqueConstraint("election_id", "code"),
         Index("ix_constituency_election_level", "election_id", "level"),
+        Index("ix_constituency_unit_id", "unit_id"),  # deleting a drill's units
         CheckConstraint("seats > 0", name="seats_positive"),
     )
 
@@ -477,6 +478,7 @@ class EntrySummary(Base):
     """
 
     __tablename__ = "entry_summary"
+    __table_args__ = (Index("ix_entry_summary_unit_id", "unit_id"),)
 
     election_id: Mapped[int] = mapped_column(
         ForeignKey("election.id", ondelete="CASCADE"), primary_key=True

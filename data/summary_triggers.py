@@ -83,8 +83,11 @@ def _triggers(table: str) -> list[str]:
 AREA_DELETE_FUNCTION = """
 CREATE OR REPLACE FUNCTION entry_summary_area_memberships() RETURNS trigger AS $$
 BEGIN
-    -- Fires constituency_area's own trigger while this area can still be joined.
-    DELETE FROM constituency_area WHERE polling_area_id = OLD.id;
+    -- Fires constituency_area's own trigger while this area can still be joined; skipped
+    -- when there is nothing to delete (a deleted drill's memberships are already gone).
+    IF EXISTS (SELECT 1 FROM constituency_area WHERE polling_area_id = OLD.id) THEN
+        DELETE FROM constituency_area WHERE polling_area_id = OLD.id;
+    END IF;
     RETURN OLD;
 END;
 $$ LANGUAGE plpgsql"""

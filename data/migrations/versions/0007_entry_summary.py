@@ -45,6 +45,9 @@ def upgrade() -> None:
             "election_id", "unit_id", "kind", "key", name=op.f("pk_entry_summary")
         ),
     )
+    op.create_index("ix_entry_summary_unit_id", "entry_summary", ["unit_id"])
+    # Deleting a drill deletes its units: each looked its constituencies up by a full scan.
+    op.create_index("ix_constituency_unit_id", "constituency", ["unit_id"])
     conn = op.get_bind()
     install_summary_triggers(conn)
     rebuild_summary(conn)
@@ -52,4 +55,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     drop_summary_triggers(op.get_bind())
+    op.drop_index("ix_constituency_unit_id", table_name="constituency")
     op.drop_table("entry_summary")
