@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import webbrowser
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from dashboard.cli_drill import drill
+from dashboard.simulator.cli import simulate
 from data.clock import clock_from_env
 from data.db import Database, database_url
 from data.enums import Role
@@ -162,7 +165,8 @@ def demo(
     no_simulate: bool, port: int, host: str, no_browser: bool, database_url: str | None
 ) -> None:
     """Demo election on a real province, demo accounts, and a simulated election day."""
-    from dashboard.demo import prepare_demo, start_simulation
+    from dashboard.demo import demo_units_geojson, prepare_demo, start_simulation
+    from dashboard.unit_map import GEOJSON_SETTING
 
     database = _database(database_url)
     prepared = prepare_demo(database)
@@ -172,6 +176,10 @@ def demo(
         click.echo(
             f"  {account.username:<14} {account.password:<20} {account.role:<9} {account.scope}"
         )
+    if not os.environ.get(GEOJSON_SETTING):  # the deployment's own map wins
+        geojson = demo_units_geojson(database, prepared.election_id)
+        os.environ[GEOJSON_SETTING] = str(geojson)
+        click.echo(f"Bản đồ đơn vị (GeoJSON tổng hợp): {geojson}")
     clock = None
     if not no_simulate:
         clock = start_simulation(database, prepared.election_id)
@@ -199,3 +207,7 @@ def _safe(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+main.add_command(simulate)
+main.add_command(drill)

@@ -1,4 +1,5 @@
-"""The frame around every page: navigation filtered by role, and the router."""
+"""The frame around every page: navigation filtered by role, the router, and the DRILL
+banner over whichever page shows a drill."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from flask_login import current_user
 
 from auth.i18n import tr
 from auth.security import CSRF_FIELD, csrf_token
+from dashboard.components.elections import (
+    BANNER_ID,
+    PICKER_IDS,
+    drill_banner,
+    drill_banner_slot,
+)
 from dashboard.context import AppContext
+from data.drills import drill_info
 from data.permissions import Reach, reach
 from data.services.errors import Forbidden
 
@@ -122,4 +130,19 @@ def register_router(app: Dash, ctx: AppContext, pages: list[ModuleType]) -> None
                     ),
                     color="danger",
                 )
-        return page.layout(ctx)
+        return html.Div([drill_banner_slot(), page.layout(ctx)])
+
+    # The page's election picker, whichever page it is: the slot comes with every page,
+    # so the banner is recomputed for each page shown and each election picked.
+    @app.callback(
+        Output(BANNER_ID, "children"),
+        *(Input(picker, "value", allow_optional=True) for picker in PICKER_IDS),
+    )
+    def show_drill_banner(*chosen):  # type: ignore[no-untyped-def]
+        ctx.guard.principal()
+        election_id = next((value for value in chosen if value is not None), None)
+        if election_id is None:
+            return None
+        eid = ctx.guard.election(election_id)
+        with ctx.db.read() as s:
+            return drill_banner(drill_info(s, eid))

@@ -22,6 +22,7 @@ class Action(StrEnum):
     EDIT_MASTER = "edit_master"
     MANAGE_ACCOUNTS = "manage_accounts"
     VIEW_AUDIT = "view_audit"
+    RUN_DRILLS = "run_drills"  # create, reset and delete drill elections (technical admin)
 
 
 class Reach(StrEnum):
@@ -39,6 +40,7 @@ MATRIX: dict[Role, dict[Action, Reach]] = {
         Action.EDIT_MASTER: Reach.ALL,
         Action.MANAGE_ACCOUNTS: Reach.ALL,
         Action.VIEW_AUDIT: Reach.ALL,
+        Action.RUN_DRILLS: Reach.ALL,
     },
     Role.NATIONAL: {
         Action.VIEW_PROGRESS: Reach.ALL,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from dashboard.pages import (
+    admin_drills,
     admin_users,
     audit_log,
     command_centre,
@@ -38,5 +39,6 @@ def all_pages() -> list[ModuleType]:
         entry_tally,
         entry_close,
         admin_users,
+        admin_drills,
         audit_log,
     ]

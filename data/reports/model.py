@@ -9,6 +9,8 @@ from decimal import Decimal
 from data.clock import LOCAL_TZ
 from data.reports.forms import FormSpec
 
+DRILL_MARK = "DIỄN TẬP — dữ liệu không có giá trị"
+
 
 @dataclass(frozen=True)
 class Percent:
@@ -28,6 +30,11 @@ class Meta:
     data_version: int
     printed_at: datetime
     place: str = ""  # "Thành phố Hà Nội", before the date line
+    drill: bool = False  # a drill's printout: marked on every page and sheet
+
+    @property
+    def drill_mark(self) -> str:
+        return DRILL_MARK if self.drill else ""
 
     @property
     def printed_local(self) -> datetime:

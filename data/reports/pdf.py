@@ -2,7 +2,8 @@
 
 The font ships with matplotlib (``mpl-data/fonts/ttf``), so printing never depends
 on the fonts of the machine. Every page's footer repeats the status, the data
-version and the time printed, and the page number.
+version and the time printed, and the page number. A drill's pages also carry a red
+"DIỄN TẬP" line at the top and a pale diagonal watermark.
 """
 
 from __future__ import annotations
@@ -60,9 +61,12 @@ class _Document(FPDF):
         meta = report.meta
         self.set_title(" ".join(report.title))
         self.set_creator("Bầu cử Live")
-        self.set_subject(f"{meta.form.number} - {meta.status} - v{meta.data_version}")
+        subject = f"{meta.form.number} - {meta.status} - v{meta.data_version}"
+        self.set_subject(f"{meta.drill_mark} - {subject}" if meta.drill else subject)
 
     def header(self) -> None:
+        if self.report.meta.drill:
+            _drill_mark(self)
         if self.page_no() == 1:
             return
         self.set_font(FONT, "I", 7)
@@ -81,6 +85,23 @@ class _Document(FPDF):
         )
         self.cell(self.epw * 0.8, 6, text)
         self.cell(0, 6, f"Trang {self.page_no()}/{{nb}}", align="R")
+
+
+def _drill_mark(pdf: _Document) -> None:
+    """A drill's page: a red line above the header and a pale diagonal watermark under
+    the content (drawn first, so the figures print over it)."""
+    x, y = pdf.get_x(), pdf.get_y()
+    mark = pdf.report.meta.drill_mark
+    with pdf.local_context(text_color=(242, 190, 190)):
+        pdf.set_font(FONT, "B", 30)
+        width = pdf.get_string_width(mark.upper())
+        with pdf.rotation(angle=55 if pdf.h > pdf.w else 30, x=pdf.w / 2, y=pdf.h / 2):
+            pdf.text(pdf.w / 2 - width / 2, pdf.h / 2 + 5, mark.upper())
+    with pdf.local_context(text_color=(200, 0, 0)):
+        pdf.set_font(FONT, "B", 9)
+        pdf.set_xy(pdf.l_margin, 5)
+        pdf.cell(0, 5, mark, align="C")
+    pdf.set_xy(x, y)
 
 
 def _first_page_header(pdf: _Document) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data.enums import Level
+from data.enums import ElectionKind, Level
 from data.models import Election, Unit
 from data.read_models.entry import tally_form
 from data.read_models.progress import NotFound, children_progress, scope_unit, unit_progress
@@ -26,6 +27,17 @@ def _election(session: Session, election_id: int) -> Election:
     return election
 
 
+def _marked(report: Report, election: Election) -> Report:
+    """A drill's printouts say so on every page and sheet, and in the file name."""
+    if election.kind is not ElectionKind.DRILL:
+        return report
+    return dataclasses.replace(
+        report,
+        meta=dataclasses.replace(report.meta, drill=True),
+        filename=f"DIỄN TẬP - {report.filename}",
+    )
+
+
 def constituency_report(
     session: Session, election_id: int, code: str, printed_at: datetime
 ) -> Report:
@@ -36,9 +48,10 @@ def constituency_report(
             Unit.election_id == election_id, Unit.code == breakdown.result.unit_code
         )
     )
-    return build_constituency_report(
+    report = build_constituency_report(
         breakdown, settings=election.settings, printed_at=printed_at, place=place or ""
     )
+    return _marked(report, election)
 
 
 def turnout_report(
@@ -49,9 +62,10 @@ def turnout_report(
     if all(w.key != window_key for w in unit.windows):
         raise NotFound(f"window {window_key!r}")
     children = children_progress(session, election_id, unit_code)
-    return build_turnout_report(
+    report = build_turnout_report(
         unit, children, window_key, settings=election.settings, printed_at=printed_at
     )
+    return _marked(report, election)
 
 
 def tally_report(
@@ -61,12 +75,13 @@ def tally_report(
     form = tally_form(session, election_id, area_code, level)
     if form is None:
         raise NotFound(f"polling area {area_code!r} has no {level} contest")
-    return build_tally_report(
+    report = build_tally_report(
         form,
         data_version=int(election.data_version),
         settings=election.settings,
         printed_at=printed_at,
     )
+    return _marked(report, election)
 
 
 def summary_report(
@@ -78,10 +93,11 @@ def summary_report(
     results = constituency_results(session, election_id, unit_code, level)
     if not results:
         raise NotFound(f"unit {unit_code!r} has no {level} constituency")
-    return build_summary_report(
+    report = build_summary_report(
         SummaryScope(scope.code, scope.name, scope.kind, results[0].data_version),
         level,
         results,
         settings=election.settings,
         printed_at=printed_at,
     )
+    return _marked(report, election)
