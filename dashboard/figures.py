@@ -210,33 +210,46 @@ def progress_map(
     }
 
 
+# The hover texts, by language: built for every node of a national tree (~3,400), so the
+# language is looked up once per figure, not once per line (tr() reads the request).
+_HOVER_TEXT = {
+    "vi": (
+        "Cử tri: {n}",
+        "Mốc {w}: {r}/{t} khu vực",
+        "Đi bầu: {p}",
+        "Biên bản: {a}/{b}",
+        "Đã kết thúc nhập liệu",
+    ),
+    "en": (
+        "Voters: {n}",
+        "Window {w}: {r}/{t} areas",
+        "Turnout: {p}",
+        "Sheets: {a}/{b}",
+        "Entry closed",
+    ),
+}
+
+
 def _hover(
     cc: CommandCentre, n: NodeFigures, cur: int | None, turnout_i: int | None, lang: str
 ) -> str:
-    parts = [tr("Cử tri: {n}", "Voters: {n}").format(n=format_int(n.registered, lang))]
+    voters, window, turnout, sheets, closed = _HOVER_TEXT["en" if lang == "en" else "vi"]
+    parts = [voters.format(n=format_int(n.registered, lang))]
     if cur is not None:
         parts.append(
-            tr("Mốc {w}: {r}/{t} khu vực", "Window {w}: {r}/{t} areas").format(
+            window.format(
                 w=window_label(cc, cur),
                 r=format_int(n.reported[cur], lang),
                 t=format_int(n.polling_areas, lang),
             )
         )
     if turnout_i is not None:
-        parts.append(
-            tr("Đi bầu: {p}", "Turnout: {p}").format(
-                p=format_percent(n.turnout_pct(turnout_i), lang)
-            )
-        )
+        parts.append(turnout.format(p=format_percent(n.turnout_pct(turnout_i), lang)))
     sheets_in, expected = n.sheets_total
     if sheets_in:
-        parts.append(
-            tr("Biên bản: {a}/{b}", "Sheets: {a}/{b}").format(
-                a=format_int(sheets_in, lang), b=format_int(expected, lang)
-            )
-        )
+        parts.append(sheets.format(a=format_int(sheets_in, lang), b=format_int(expected, lang)))
     if n.closed:
-        parts.append(tr("Đã kết thúc nhập liệu", "Entry closed"))
+        parts.append(closed)
     return "<br>".join(parts)
 
 
