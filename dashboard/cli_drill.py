@@ -23,6 +23,7 @@ from data.drills import (
     reset_drill,
 )
 from data.migrate import upgrade
+from data.numbers import format_int
 from data.services.actor import SYSTEM
 from data.services.errors import ServiceError
 
@@ -116,9 +117,10 @@ def drill_create(
         _fail(refused.message())
     c = created.counts
     click.echo(
-        f"Đã tạo cuộc diễn tập “{created.name}” (mã số {created.id}): {c['units']} đơn vị,"
-        f" {c['polling_areas']} khu vực bỏ phiếu, {c['constituencies']} đơn vị bầu cử,"
-        f" {c['candidates']} người ứng cử."
+        f"Đã tạo cuộc diễn tập “{created.name}” (mã số {created.id}):"
+        f" {format_int(c['units'])} đơn vị, {format_int(c['polling_areas'])} khu vực bỏ phiếu,"
+        f" {format_int(c['constituencies'])} đơn vị bầu cử,"
+        f" {format_int(c['candidates'])} người ứng cử."
     )
     for w in created.windows:
         click.echo(

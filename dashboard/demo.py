@@ -16,6 +16,7 @@ from data.generators.demo import demo_package
 from data.generators.geojson import write_grid_geojson
 from data.loader import load_package
 from data.models import Election, PollingArea, Unit, User
+from data.numbers import format_int
 from data.passwords import hash_password
 from data.simulation import DaySimulator
 
@@ -78,7 +79,8 @@ def prepare_demo(db: Database) -> PreparedDemo:
             )
         ).one()
     summary = (
-        f"{province.name}: {len(communes)} xã/phường, {areas} khu vực bỏ phiếu, {voters} cử tri"
+        f"{province.name}: {len(communes)} xã/phường, {format_int(areas)} khu vực bỏ phiếu,"
+        f" {format_int(voters)} cử tri"
     )
     return PreparedDemo(election_id, DEMO_NAME, summary, accounts)
 

@@ -218,7 +218,9 @@ def _grid(grid: EntryGrid) -> Any:
         html.Tr(
             [
                 html.Th(
-                    [html.Div(a.code), html.Div(a.name, className="small text-muted")], scope="row"
+                    [html.Div(a.code), html.Div(a.name, className="small text-muted area-name")],
+                    scope="row",
+                    title=a.name,
                 )
             ]
             + [_cell(grid, a.code, c, current_key) for c in grid.columns]
