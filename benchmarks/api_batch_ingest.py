@@ -23,12 +23,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import urllib.error
@@ -40,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, inspect, select, text
+from sqlalchemy import delete, inspect, select
 
 from data.clock import LOCAL_TZ
 from data.db import Database
@@ -48,6 +44,18 @@ from data.enums import Role, UnitKind, WindowKind
 from data.models import Election, PollingArea, ReportingWindow, TurnoutReport, Unit, User
 from data.passwords import hash_password
 from data.schema import create_all
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # serving.py beside it
+
+from serving import (
+    cpu_spent,
+    free_port,
+    percentile,
+    server_ticks,
+    start_gunicorn,
+    stop_server,
+    wait_until_up,
+)
 
 ELECTION = "Bầu cử toàn quốc 2026 (benchmark)"
 PASSWORD = "benchmark-api-ingest-2026"
@@ -193,98 +201,6 @@ def clear(db: Database, eid: int, window_id: int, rows: list[Row]) -> None:
 # ---------------------------------------------------------------------------- server
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(url: str, port: int, workers: int, clock: datetime) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "BAUCU_CLOCK": clock.isoformat(),
-        "BAUCU_API_RATE_PER_ACCOUNT": "1000000",
-        "BAUCU_API_RATE_PER_ADDRESS": "1000000",
-        "PGAPPNAME": APP_NAME,  # libpq names the server's sessions
-        "PYTHONPATH": os.pathsep.join([str(Path.cwd()), os.environ.get("PYTHONPATH", "")]),
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(workers),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--timeout",
-        "300",
-        "--chdir",
-        str(Path(__file__).resolve().parent),
-        "--log-level",
-        "warning",
-        "api_batch_ingest:make_wsgi()",
-    ]
-    return subprocess.Popen(command, env=env, start_new_session=True)
-
-
-def wait_until_up(base: str, process: subprocess.Popen, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("gunicorn exited")
-        try:
-            with urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=5):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.3)
-    raise SystemExit("the server did not come up")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
-def _ticks(pid: int) -> int:
-    """CPU time (user + system, clock ticks) a process has used; 0 if it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])  # utime, stime
-
-
-def server_ticks(db: Database, master: int) -> dict[str, dict[int, int]]:
-    """CPU ticks by pid of gunicorn (master and workers) and of its PostgreSQL sessions."""
-    pids = [master]
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
-                pids.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    with db.engine.connect() as conn:
-        sessions = conn.execute(
-            text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
-            {"name": APP_NAME},
-        ).scalars()
-        return {
-            "gunicorn": {pid: _ticks(pid) for pid in pids},
-            "postgres": {pid: _ticks(pid) for pid in sessions},
-        }
-
-
-def cpu_spent(before: dict[int, int], after: dict[int, int]) -> float:
-    """CPU seconds spent between two readings (sessions opened meanwhile count whole)."""
-    spent = sum(ticks - before.get(pid, 0) for pid, ticks in after.items())
-    return spent / os.sysconf("SC_CLK_TCK")
-
-
 def call(base: str, method: str, path: str, body: object, token: str | None = None) -> dict:
     headers = {"Content-Type": "application/json"}
     if token:
@@ -297,12 +213,6 @@ def call(base: str, method: str, path: str, body: object, token: str | None = No
 
 
 # ------------------------------------------------------------------------------- run
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = max(0, math.ceil(p / 100 * len(ordered)) - 1)
-    return ordered[k]
 
 
 def take_tokens(base: str, rows: list[Row]) -> dict[str, str]:
@@ -427,8 +337,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         clock = (due_at + timedelta(minutes=5)).astimezone(LOCAL_TZ)
         port = args.port or free_port()
         base = f"http://127.0.0.1:{port}"
-        process = start_server(url, port, args.workers, clock)
-        wait_until_up(base, process)
+        process = start_gunicorn(
+            "api_batch_ingest:make_wsgi()", url, port, args.workers, clock, APP_NAME
+        )
+        wait_until_up(base, process, "/api/v1/openapi.json")
         print(
             f"election #{eid}: {len(rows):,} turnout reports over {len(provinces)} provinces,"
             f" window {args.window}, batches of {args.batch_size}, {args.concurrency} client"
@@ -436,13 +348,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         tokens = take_tokens(base, rows)  # not timed; it also opens the workers' sessions
         load_before = os.getloadavg()
-        cpu, ticks = time.process_time(), server_ticks(db, process.pid)
+        cpu, ticks = time.process_time(), server_ticks(db, process.pid, APP_NAME)
         seconds, latencies, counts = ingest_over_api(
             base, eid, args.window, rows, args.batch_size, args.concurrency, tokens
         )
         client_cpu = time.process_time() - cpu
-        ticks_after = server_ticks(db, process.pid)
-        app_cpu, db_cpu = (cpu_spent(ticks[k], ticks_after[k]) for k in ("gunicorn", "postgres"))
+        ticks_after = server_ticks(db, process.pid, APP_NAME)
+        app_cpu, db_cpu = (cpu_spent(a, b) for a, b in zip(ticks, ticks_after, strict=True))
         server_cpu = app_cpu + db_cpu
         load_after = os.getloadavg()
         stop_server(process)

@@ -51,14 +51,9 @@ import math
 import os
 import pstats
 import random
-import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -67,7 +62,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select, update
 
 from data.clock import LOCAL_TZ
 from data.db import Database
@@ -75,6 +70,18 @@ from data.enums import Role, UnitKind, WindowKind
 from data.models import Election as ElectionRow
 from data.models import PollingArea, ReportingWindow, TurnoutReport, Unit, User
 from data.passwords import hash_password
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # serving.py beside it
+
+from serving import (
+    cpu_spent,
+    free_port,
+    percentile,
+    server_ticks,
+    start_gunicorn,
+    stop_server,
+    wait_until_up,
+)
 
 ELECTION = "Bầu cử toàn quốc 2026"
 PASSWORD = "benchmark-dashboards-2026"
@@ -692,109 +699,7 @@ def raw_version_floor(db: Database, election_id: int, n: int = 3000) -> list[flo
 # ---------------------------------------------------------------------------- server
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(
-    url: str, port: int, workers: int, threads: int, clock: datetime, profile: str | None
-) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "BAUCU_CLOCK": clock.isoformat(),
-        "BAUCU_API_RATE_PER_ACCOUNT": "1000000",
-        "BAUCU_API_RATE_PER_ADDRESS": "1000000",
-        "PGAPPNAME": APP_NAME,  # libpq names the server's sessions
-        "PYTHONPATH": os.pathsep.join([str(Path.cwd()), os.environ.get("PYTHONPATH", "")]),
-    }
-    if profile:
-        env[PROFILE_ENV] = profile
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(workers),
-        *(["--threads", str(threads)] if threads > 1 else []),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--backlog",
-        "4096",
-        "--timeout",
-        "300",
-        "--chdir",
-        str(Path(__file__).resolve().parent),
-        "--log-level",
-        "warning",
-        "dashboards_under_load:make_wsgi()",
-    ]
-    return subprocess.Popen(command, env=env, start_new_session=True)
-
-
-def wait_until_up(base: str, process: subprocess.Popen, seconds: float = 180) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("gunicorn exited")
-        try:
-            with urllib.request.urlopen(f"{base}/login", timeout=5):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.3)
-    raise SystemExit("the server did not come up")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
-def _ticks(pid: int) -> int:
-    """CPU time (user + system, clock ticks) a process has used; 0 if it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])  # utime, stime
-
-
-def server_ticks(db: Database, master: int) -> tuple[dict[int, int], dict[int, int]]:
-    """CPU ticks by pid of gunicorn (master and workers) and of its PostgreSQL sessions."""
-    pids = [master]
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
-                pids.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    with db.engine.connect() as conn:
-        sessions = conn.execute(
-            text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
-            {"name": APP_NAME},
-        ).scalars()
-        return {p: _ticks(p) for p in pids}, {p: _ticks(p) for p in sessions}
-
-
-def cpu_seconds(before: dict[int, int], after: dict[int, int]) -> float:
-    spent = sum(ticks - before.get(pid, 0) for pid, ticks in after.items())
-    return spent / os.sysconf("SC_CLK_TCK")
-
-
 # ------------------------------------------------------------------------------ report
-
-
-def percentile(values: Sequence[float], p: float) -> float:
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def ms(values: Sequence[float]) -> str:
@@ -852,7 +757,7 @@ class Mark:
 
     @classmethod
     def now(cls, db: Database, master: int) -> Mark:
-        gunicorn, sessions = server_ticks(db, master)
+        gunicorn, sessions = server_ticks(db, master, APP_NAME)
         return cls(time.monotonic(), os.getloadavg()[0], gunicorn, sessions, time.process_time())
 
 
@@ -871,8 +776,8 @@ def print_cpu(phase: str, start: Mark, end: Mark, polls: int, puts: int) -> floa
     """The phase's CPU; returns the server's (gunicorn + its PostgreSQL sessions) per poll."""
     cores = os.cpu_count() or 1
     seconds = end.at - start.at
-    server = cpu_seconds(start.gunicorn, end.gunicorn)
-    pg = cpu_seconds(start.sessions, end.sessions)
+    server = cpu_spent(start.gunicorn, end.gunicorn)
+    pg = cpu_spent(start.sessions, end.sessions)
     per_poll = (server + pg) / polls if polls else math.nan
     what = f"{polls:,} polls" + (f" + {puts:,} PUTs" if puts else "")
     print(
@@ -1010,7 +915,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             for old in folder.glob("*.prof"):
                 old.unlink()
             profile = str(folder)
-        process = start_server(url, port, args.workers, args.server_threads, clock, profile)
+        process = start_gunicorn(
+            "dashboards_under_load:make_wsgi()",
+            url,
+            port,
+            args.workers,
+            clock,
+            APP_NAME,
+            threads=args.server_threads,
+            env={PROFILE_ENV: profile} if profile else None,
+        )
         wait_until_up(base, process)
         cores = os.cpu_count() or 1
         print(

@@ -37,18 +37,15 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
-from api_batch_ingest import (
-    ELECTION,
-    Row,
-    clear,
-    ensure_election,
+from api_batch_ingest import ELECTION, Row, clear, ensure_election, raw_inserts, window_of
+from serving import (
+    cpu_spent,
     free_port,
     percentile,
-    raw_inserts,
-    start_server,
+    server_ticks,
+    start_gunicorn,
     stop_server,
     wait_until_up,
-    window_of,
 )
 
 from dashboard.simulator.pages import EntryPages
@@ -226,38 +223,6 @@ def ingest(operators: list[Operator], concurrency: int, live: bool, rec: Recorde
     return time.perf_counter() - started, counts["saved"], counts["refused"]
 
 
-def _ticks(pid: int) -> int:
-    """CPU time (user + system, clock ticks) a process has used; 0 if it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])  # utime, stime
-
-
-def server_pids(db: Database, master: int) -> list[int]:
-    """The gunicorn workers (children of ``master``) and their PostgreSQL backends."""
-    from sqlalchemy import text
-
-    workers = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
-                workers.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    with db.engine.connect() as conn:
-        backends = conn.execute(
-            text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
-            {"name": APP_NAME},
-        ).scalars()
-        return [master, *workers, *backends]
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    return sum(_ticks(pid) for pid in pids) / os.sysconf("SC_CLK_TCK")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     url = args.database_url or os.environ.get("DATABASE_URL")
@@ -279,7 +244,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         port = args.port or free_port()
         base = f"http://127.0.0.1:{port}"
         os.environ["PGAPPNAME"] = APP_NAME  # libpq names the server's sessions
-        process = start_server(url, port, args.workers, clock)
+        process = start_gunicorn(
+            "api_batch_ingest:make_wsgi()", url, port, args.workers, clock, APP_NAME
+        )
         wait_until_up(base, process)
         print(
             f"election #{eid}: {len(rows):,} turnout reports of {len(communes)} communes over"
@@ -297,11 +264,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         rec = Recorder()
         for op in operators:
             op.browser.recorder = rec
-        pids = server_pids(db, process.pid)
-        cpu, server_cpu = time.process_time(), cpu_seconds(pids)
+        cpu, before = time.process_time(), server_ticks(db, process.pid, APP_NAME)
         seconds, saved, refused = ingest(operators, args.concurrency, args.live, rec)
         client_cpu = time.process_time() - cpu
-        server_cpu = cpu_seconds(pids) - server_cpu
+        after = server_ticks(db, process.pid, APP_NAME)
+        server_cpu = sum(cpu_spent(a, b) for a, b in zip(before, after, strict=True))
         for op in operators:
             op.browser.close()
         stop_server(process)

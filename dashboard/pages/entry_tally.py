@@ -356,33 +356,20 @@ def register(app: Dash, ctx: AppContext) -> None:
         )
         reason = (reason or "").strip() or None
         try:
+            args = (ctx.db, who.actor(), data["eid"], sheet)
             if mode is Mode.SECOND:
-                saved = save_second_entry(
-                    ctx.db,
-                    who.actor(),
-                    data["eid"],
-                    sheet,
-                    clock=ctx.clock,
-                    confirm=confirmed,
-                    reason=reason,
-                )
+                saved = save_second_entry(*args, clock=ctx.clock, confirm=confirmed, reason=reason)
             elif mode is Mode.RESOLVE:
                 saved = resolve_differences(
-                    ctx.db,
-                    who.actor(),
-                    data["eid"],
-                    sheet,
+                    *args,
                     clock=ctx.clock,
-                    reason=resolution.strip() if isinstance(resolution, str) else None,
                     confirm=confirmed,
+                    reason=resolution.strip() if isinstance(resolution, str) else None,
                     expected_version=version,
                 )
             else:
                 saved = save_tally_sheet(
-                    ctx.db,
-                    who.actor(),
-                    data["eid"],
-                    sheet,
+                    *args,
                     clock=ctx.clock,
                     confirm=confirmed,
                     reason=reason,

@@ -4,7 +4,7 @@ forms' callbacks (``FormChannel``, as the browser sends them) and the JSON API
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from dashboard.simulator.api import ApiClient
@@ -25,7 +25,8 @@ LEVELS = tuple(str(level) for level in Level)
 
 class Channel(Protocol):
     name: str
-    reports_opening: bool
+    # None: the channel has no opening report (the API has none, API.md §2).
+    save_opening: Callable[[str, str], Saved] | None
 
     def begin_window(self, window: str) -> list[str]:
         """Ready to enter ``window``; the polling areas the server lists for it."""
@@ -34,8 +35,6 @@ class Channel(Protocol):
     def save_turnout(
         self, area: str, window: str, figures: Turnout, warnings: Sequence[str], reason: str
     ) -> Saved: ...
-
-    def save_opening(self, area: str, opened: str) -> Saved: ...
 
     def levels(self, area: str) -> dict[str, tuple[list[int], int]]:
         """The contests of ``area``: level → (candidate ids in ballot order, seats)."""
@@ -66,7 +65,7 @@ def _api_saved(answer: Answer) -> Saved:
 
 class ApiChannel:
     name = "api"
-    reports_opening = False  # the API has no opening report
+    save_opening = None  # the API has no opening report
 
     def __init__(self, api: ApiClient, election_id: int) -> None:
         self.api, self.eid = api, election_id
@@ -83,9 +82,6 @@ class ApiChannel:
             body.update(confirm=list(warnings), reason=reason)
         answer = self.api.put("turnout.api", f"/elections/{self.eid}/turnout/{area}/{window}", body)
         return _api_saved(answer)
-
-    def save_opening(self, area: str, opened: str) -> Saved:
-        raise NotImplementedError("the API has no opening report")
 
     def levels(self, area: str) -> dict[str, tuple[list[int], int]]:
         found = {}
@@ -115,7 +111,6 @@ class ApiChannel:
 
 class FormChannel:
     name = "form"
-    reports_opening = True
 
     def __init__(self, browser: BrowserSession, election_id: int, commune: str) -> None:
         self.pages = EntryPages(browser, election_id, commune)

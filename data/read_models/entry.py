@@ -30,7 +30,8 @@ from data.models import (
     Unit,
     User,
 )
-from data.services.common import closure_over, exception_until, path_prefixes
+from data.services.common import closure_over, exception_until, path_prefixes, username_of
+from data.services.double_check import double_entry_on
 
 COUNTS = (
     "voters_total",
@@ -605,7 +606,7 @@ def tally_form(
             sheet.on_behalf,
             sheet.updated_at,
             sheet.entered_by_id,
-            _username(session, sheet.entered_by_id),
+            username_of(session, sheet.entered_by_id),
             sheet.double_check,
             {b.names_kept: b.ballots for b in sheet.ballot_types},
         )
@@ -619,7 +620,7 @@ def tally_form(
                 {name: int(figures[name]) for name in COUNTS},
                 {int(k): int(v) for k, v in (figures.get("votes") or {}).items()},
                 entry.entered_by_id,
-                _username(session, entry.entered_by_id),
+                username_of(session, entry.entered_by_id),
                 {int(k): int(v) for k, v in (figures.get("ballot_types") or {}).items()},
             )
     last_turnout = session.scalar(
@@ -641,12 +642,6 @@ def tally_form(
         last_turnout=last_turnout,
         count_starts=count_starts(session, election_id),
         closure=closure_of(session, election_id, unit),
-        double_entry=bool((session.get(Election, election_id).settings or {}).get("double_entry")),
+        double_entry=double_entry_on(session.get(Election, election_id)),
         second=second,
     )
-
-
-def _username(session: Session, user_id: int | None) -> str:
-    if user_id is None:
-        return ""
-    return session.scalar(select(User.username).where(User.id == user_id)) or ""

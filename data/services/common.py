@@ -89,6 +89,13 @@ def authorize(
     return scope
 
 
+def username_of(session: Session, user_id: int | None) -> str:
+    """The username of ``user_id``; "" for none."""
+    if user_id is None:
+        return ""
+    return session.scalar(select(User.username).where(User.id == user_id)) or ""
+
+
 def closure_over(session: Session, election_id: int, unit: Unit) -> EntryClosure | None:
     """The closure on ``unit`` or on any unit above it, if entry is closed there."""
     return session.scalar(

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from data.clock import Clock
 from data.db import Database
 from data.enums import DoubleCheck
-from data.models import TallySecondEntry, User
+from data.models import TallySecondEntry
 from data.services.actor import Actor
-from data.services.common import insert_or_none
+from data.services.common import insert_or_none, username_of
 from data.services.double_check import (
     DoubleEntryOff,
     FirstEntryMissing,
@@ -70,7 +70,7 @@ def _second(
         raise SameOperator()
     entry = second_entry(session, first)
     if entry is not None and entry.entered_by_id != actor.user_id:
-        raise SecondEntryTaken(who=_username(session, entry.entered_by_id))
+        raise SecondEntryTaken(who=username_of(session, entry.entered_by_id) or "?")
     figures = sheet.snapshot()
     if entry is not None and entry.figures == figures:
         return Saved(entry.id, entry.version, created=False, changed=False)
@@ -173,8 +173,3 @@ def _double_target(
 
 def _entry_snapshot(entry: TallySecondEntry) -> dict[str, object]:
     return {**entry.figures, "version": entry.version}
-
-
-def _username(session: Session, user_id: int | None) -> str:
-    user = session.get(User, user_id) if user_id is not None else None
-    return user.username if user else "?"
